@@ -1,0 +1,3 @@
+//! Benchmarks of the simulated kubectl (filled in with the interpreter).
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! Studies over trials (placeholder crate until the study harness lands).
