@@ -1,1 +1,15 @@
-//! The simulated Sock Shop.
+//! A deterministic simulated Sock Shop on Kubernetes.
+//!
+//! The crate knows nothing of agents. It holds a [`World`] (cluster state, controllers, virtual
+//! clock, seeded generator), built from a [`Scenario`], and the interfaces real tools would
+//! offer over it.
+
+pub mod clock;
+pub mod fault;
+pub mod manifest;
+pub mod scenario;
+pub mod world;
+
+pub use clock::{Clock, Millis};
+pub use scenario::Scenario;
+pub use world::World;

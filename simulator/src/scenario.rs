@@ -1,0 +1,293 @@
+//! Scenarios: a deployment to simulate, with its cluster, workloads, image registry and faults.
+//!
+//! A scenario is a directory holding `scenario.toml` and the files it names. The format is
+//! documented field by field on [`ScenarioFile`]; `scenarios/sock-shop/scenario.toml` is the
+//! reference example.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use k8s_openapi::jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{Millis, parse_duration};
+use crate::fault::Fault;
+use crate::manifest::{self, Manifest, ManifestError};
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// `scenario.toml` could not be read.
+    #[error("cannot read scenario file {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O failure.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `scenario.toml` is not valid TOML for the format (unknown keys are errors).
+    #[error("invalid scenario file {path}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// The TOML decoding failure.
+        #[source]
+        source: toml::de::Error,
+    },
+    /// A value in the file is out of range or malformed.
+    #[error("invalid scenario file {path}: {message}")]
+    Value {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A manifest the scenario names could not be read.
+    #[error("scenario {name}: cannot load its manifests")]
+    Manifest {
+        /// The scenario.
+        name: String,
+        /// The manifest failure.
+        #[source]
+        source: ManifestError,
+    },
+}
+
+/// `scenario.toml`, as written.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Short name of the scenario.
+    pub name: String,
+    /// One sentence on what it models.
+    #[serde(default)]
+    pub description: String,
+    /// Seed used when the caller gives none.
+    #[serde(default)]
+    pub seed: u64,
+    /// Wall time at which the virtual clock starts, RFC 3339 (`2025-12-01T10:00:00Z`).
+    pub epoch: String,
+    /// Virtual time the world runs before the first command, so that pods are up and metrics
+    /// have history (`30m`, `1h`).
+    pub warmup: String,
+    /// Manifest files or directories, relative to the scenario directory, applied in order.
+    pub manifests: Vec<String>,
+    /// The cluster's nodes and version.
+    pub cluster: ClusterSpec,
+    /// Workload definitions file (Locust-style `name: {users, spawn_rate}`), relative path.
+    pub workloads: String,
+    /// Name of the workload running from the start (`light`, `moderate`, `heavy`, `increase`).
+    pub workload: String,
+    /// Images that exist in the registry, by repository: a tag outside its list fails to pull.
+    /// Images named in the manifests always exist.
+    #[serde(default)]
+    pub registry: BTreeMap<String, Vec<String>>,
+    /// Faults active from the start.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+}
+
+/// The simulated cluster's shape.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSpec {
+    /// Server version as `kubectl version` reports it (`v1.32.2`).
+    pub kubernetes_version: String,
+    /// Name of the kubeconfig context (`kind-sock-shop`).
+    pub context: String,
+    /// The nodes.
+    pub nodes: Vec<NodeSpec>,
+}
+
+/// One node.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSpec {
+    /// Node name (`kind-control-plane`).
+    pub name: String,
+    /// Roles shown in `kubectl get nodes` (`control-plane`).
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// CPU capacity in cores.
+    pub cpu: u32,
+    /// Memory capacity (`16Gi`).
+    pub memory: String,
+    /// The node's InternalIP.
+    pub internal_ip: String,
+    /// The pod CIDR the node hands addresses from (`10.244.0.0/24`).
+    pub pod_cidr: String,
+}
+
+/// A Locust-style workload: a number of users reached at a spawn rate.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    /// Concurrent users at full strength.
+    pub users: u32,
+    /// Users added per second until `users` is reached.
+    pub spawn_rate: f64,
+}
+
+/// A loaded scenario: the file plus everything it names, parsed.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The directory the scenario came from.
+    pub dir: PathBuf,
+    /// The parsed `scenario.toml`.
+    pub file: ScenarioFile,
+    /// Start of virtual time.
+    pub epoch: Timestamp,
+    /// Warm-up span.
+    pub warmup: Millis,
+    /// Objects from the manifests, in application order.
+    pub objects: Vec<Manifest>,
+    /// Workloads by name.
+    pub workloads: BTreeMap<String, Workload>,
+}
+
+impl Scenario {
+    /// Loads `DIR/scenario.toml` and the manifests and workloads it names.
+    ///
+    /// # Errors
+    /// [`ScenarioError`] naming the file and the problem: unreadable files, unknown keys,
+    /// a bad epoch or duration, an unknown workload name, a manifest that does not parse.
+    pub fn load(dir: &Path) -> Result<Scenario, ScenarioError> {
+        let path = dir.join("scenario.toml");
+        let text = std::fs::read_to_string(&path).map_err(|source| ScenarioError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let file: ScenarioFile = toml::from_str(&text).map_err(|source| ScenarioError::Format {
+            path: path.clone(),
+            source,
+        })?;
+        let value_err = |message: String| ScenarioError::Value {
+            path: path.clone(),
+            message,
+        };
+
+        let epoch: Timestamp = file
+            .epoch
+            .parse()
+            .map_err(|e| value_err(format!("epoch {:?}: {e}", file.epoch)))?;
+        let warmup = parse_duration(&file.warmup).map_err(|e| value_err(format!("warmup: {e}")))?;
+        if file.cluster.nodes.is_empty() {
+            return Err(value_err(
+                "cluster.nodes is empty: a cluster needs a node".into(),
+            ));
+        }
+
+        let workloads_path = dir.join(&file.workloads);
+        let workloads_text =
+            std::fs::read_to_string(&workloads_path).map_err(|source| ScenarioError::Read {
+                path: workloads_path.clone(),
+                source,
+            })?;
+        let workloads: BTreeMap<String, Workload> = serde_saphyr::from_str(&workloads_text)
+            .map_err(|e| value_err(format!("workloads {}: {e}", workloads_path.display())))?;
+        if !workloads.contains_key(&file.workload) {
+            return Err(value_err(format!(
+                "workload {:?} is not defined in {} (defined: {})",
+                file.workload,
+                file.workloads,
+                workloads.keys().cloned().collect::<Vec<_>>().join(", ")
+            )));
+        }
+
+        let mut objects = Vec::new();
+        for rel in &file.manifests {
+            let found =
+                manifest::read_path(&dir.join(rel)).map_err(|source| ScenarioError::Manifest {
+                    name: file.name.clone(),
+                    source,
+                })?;
+            objects.extend(found);
+        }
+
+        Ok(Scenario {
+            dir: dir.to_path_buf(),
+            file,
+            epoch,
+            warmup,
+            objects,
+            workloads,
+        })
+    }
+
+    /// Whether `image` can be pulled: it is named by a manifest of the scenario or listed in its
+    /// registry. An image without a tag means `:latest`.
+    pub fn image_exists(&self, image: &str) -> bool {
+        let in_manifests = self.objects.iter().any(|m| match m {
+            Manifest::Deployment(d) => d
+                .spec
+                .as_ref()
+                .and_then(|s| s.template.spec.as_ref())
+                .is_some_and(|p| {
+                    p.containers
+                        .iter()
+                        .any(|c| c.image.as_deref() == Some(image))
+                }),
+            _ => false,
+        });
+        if in_manifests {
+            return true;
+        }
+        let (repo, tag) = split_image(image);
+        self.file
+            .registry
+            .get(repo)
+            .is_some_and(|tags| tags.iter().any(|t| t == tag))
+    }
+}
+
+/// Splits `repo[:tag]` into repository and tag (`latest` when absent); a `:` inside a registry
+/// host with a port is not a tag separator.
+pub fn split_image(image: &str) -> (&str, &str) {
+    let last_slash = image.rfind('/').map_or(0, |i| i + 1);
+    match image[last_slash..].rfind(':') {
+        Some(i) => (&image[..last_slash + i], &image[last_slash + i + 1..]),
+        None => (image, "latest"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn sock_shop() -> Scenario {
+        Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/sock-shop"))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_reference_scenario_loads_with_its_workloads() {
+        let s = sock_shop();
+        assert_eq!(s.file.name, "sock-shop");
+        assert_eq!(s.workloads["heavy"].users, 80);
+        assert!(s.image_exists("weaveworksdemos/catalogue:0.3.4"));
+        assert!(!s.image_exists("weaveworksdemos/catalogue:0.3.6"));
+        assert!(s.image_exists("weaveworksdemos/catalogue:0.3.5"));
+    }
+
+    #[test]
+    fn images_split_into_repository_and_tag() {
+        assert_eq!(split_image("mongo"), ("mongo", "latest"));
+        assert_eq!(split_image("redis:alpine"), ("redis", "alpine"));
+        assert_eq!(split_image("host:5000/a/b:1.2"), ("host:5000/a/b", "1.2"));
+        assert_eq!(split_image("host:5000/a/b"), ("host:5000/a/b", "latest"));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_naming_the_file() {
+        let dir = std::env::temp_dir().join(format!("odyssey-scn-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("scenario.toml"), "name = \"x\"\nbogus = 1\n").unwrap();
+        let err = Scenario::load(&dir).unwrap_err();
+        let text = format!("{err}: {}", std::error::Error::source(&err).unwrap());
+        assert!(text.contains("scenario.toml"), "{text}");
+        assert!(text.contains("bogus"), "{text}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
