@@ -1,1 +1,3 @@
 //! The simulated Sock Shop.
+
+pub mod kubectl;
