@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod fault;
+pub mod kubectl;
 pub mod manifest;
 pub mod scenario;
 pub mod world;

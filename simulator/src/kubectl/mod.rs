@@ -1,0 +1,5 @@
+//! The world-independent parts of the simulated `kubectl`: command-line splitting and parsing,
+//! output printers, column alignment and duration formats.
+
+pub mod duration;
+pub mod tabwriter;
