@@ -3,3 +3,5 @@
 
 pub mod duration;
 pub mod tabwriter;
+pub mod resources;
+pub mod table;

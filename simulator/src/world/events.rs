@@ -89,11 +89,21 @@ impl World {
             return;
         }
 
-        let name = format!(
-            "{}.{}",
-            involved.name.clone().unwrap_or_default(),
-            super::names::hex(&mut self.rng, 8)
-        );
+        // Named after the object and the creation instant in nanoseconds, as the event
+        // recorder does, so one object's events list in the order they happened.
+        let base = involved.name.clone().unwrap_or_default();
+        let mut nanos = i128::from(self.clock.now().as_millisecond()) * 1_000_000;
+        let name = loop {
+            let candidate = format!("{base}.{nanos:x}");
+            if !self
+                .state
+                .events
+                .contains_key(&ObjectKey::new(&namespace, &candidate))
+            {
+                break candidate;
+            }
+            nanos += 1;
+        };
         let meta = self.fresh_meta(ObjectMeta {
             name: Some(name.clone()),
             namespace: Some(namespace.clone()),

@@ -11,6 +11,7 @@ mod events;
 pub mod hpa;
 pub(crate) mod kubelet;
 mod names;
+pub mod objects;
 pub mod state;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,6 +30,7 @@ use crate::clock::{Clock, Millis};
 use crate::fault::{Fault, FaultKind};
 use crate::scenario::Scenario;
 pub use apply::ApplyOutcome;
+pub use objects::Object;
 pub use state::{ClusterState, ObjectKey};
 
 /// One simulated cluster.
