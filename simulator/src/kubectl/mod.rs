@@ -2,4 +2,5 @@
 //! output printers, column alignment and duration formats.
 
 pub mod duration;
+pub mod printers;
 pub mod tabwriter;
