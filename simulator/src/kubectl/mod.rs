@@ -2,6 +2,7 @@
 //! output printers, column alignment and duration formats.
 
 pub mod duration;
+pub mod printers;
 pub mod tabwriter;
 pub mod resources;
 pub mod table;

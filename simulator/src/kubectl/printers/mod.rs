@@ -1,0 +1,26 @@
+//! Output formats of `kubectl -o`: `json`, `yaml`, `name`, and the `List` wrapper kubectl puts
+//! around several objects.
+//!
+//! Every printer takes unstructured objects (`serde_json::Value`), as kubectl prints them.
+
+mod json;
+mod name;
+mod yaml;
+
+use serde_json::Value;
+
+pub use json::{compact_json, print_json};
+pub use name::{print_names, resource_name};
+pub use yaml::print_yaml;
+
+/// Wraps objects the way `kubectl get -o json|yaml` does when it prints more than one object
+/// (or a list): `{"apiVersion": "v1", "items": [...], "kind": "List", "metadata":
+/// {"resourceVersion": ""}}`.
+pub fn list_of(items: Vec<Value>) -> Value {
+    serde_json::json!({
+        "apiVersion": "v1",
+        "items": items,
+        "kind": "List",
+        "metadata": {"resourceVersion": ""},
+    })
+}

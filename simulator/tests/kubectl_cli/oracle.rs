@@ -1,0 +1,65 @@
+//! Locating and running the real kubectl v1.32.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Where the v1.32 binary is looked for; `KUBECTL_ORACLE` overrides.
+const CANDIDATES: &[&str] = &[
+    "/usr/lib/google-cloud-sdk/bin/kubectl.1.32",
+    "/usr/local/bin/kubectl-1.32",
+    "/usr/bin/kubectl.1.32",
+];
+
+/// The output of one run of the real kubectl.
+pub(crate) struct Output {
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    pub(crate) status: i32,
+}
+
+/// The v1.32 binary, or `None` (with a printed note) when it is not installed.
+pub(crate) fn kubectl() -> Option<PathBuf> {
+    if let Ok(path) = std::env::var("KUBECTL_ORACLE") {
+        return Some(PathBuf::from(path));
+    }
+    let found = CANDIDATES.iter().map(Path::new).find(|p| p.exists());
+    if found.is_none() {
+        println!("skipping: kubectl v1.32 not found (set KUBECTL_ORACLE to its path)");
+    }
+    found.map(Path::to_path_buf)
+}
+
+/// Runs the binary with `args`, isolated from any kubeconfig and cache on this machine.
+pub(crate) fn run(bin: &Path, args: &[&str]) -> Output {
+    let home = std::env::temp_dir().join("odyssey-kubectl-oracle-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let out = Command::new(bin)
+        .args(args)
+        .env_clear()
+        .env("HOME", &home)
+        .env("KUBECONFIG", home.join("no-such-config"))
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    Output {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        status: out.status.code().unwrap_or(-1),
+    }
+}
+
+/// The Sock Shop manifests, sorted by file name.
+pub(crate) fn manifests() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/acv-sockshop/manifests");
+    let dir = if dir.exists() {
+        dir
+    } else {
+        PathBuf::from("/work/shared/acv-sockshop/manifests")
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"));
+    files.sort();
+    files
+}
