@@ -8,6 +8,7 @@ pub mod clock;
 pub mod fault;
 pub mod kubectl;
 pub mod manifest;
+pub mod quantity;
 pub mod scenario;
 pub mod world;
 

@@ -144,6 +144,9 @@ pub struct Scenario {
     pub objects: Vec<Manifest>,
     /// Workloads by name.
     pub workloads: BTreeMap<String, Workload>,
+    /// The texts of the manifest files, by path relative to the scenario directory: the files
+    /// a simulated `kubectl apply -f` can read.
+    pub files: BTreeMap<String, String>,
 }
 
 impl Scenario {
@@ -196,7 +199,9 @@ impl Scenario {
         }
 
         let mut objects = Vec::new();
+        let mut files = BTreeMap::new();
         for rel in &file.manifests {
+            collect_files(dir, Path::new(rel), &mut files);
             let found =
                 manifest::read_path(&dir.join(rel)).map_err(|source| ScenarioError::Manifest {
                     name: file.name.clone(),
@@ -212,7 +217,19 @@ impl Scenario {
             warmup,
             objects,
             workloads,
+            files,
         })
+    }
+
+    /// The text of a manifest file as `kubectl -f` names it: relative to the scenario
+    /// directory, with or without a leading `./`. Paths that climb out (`..`) or are absolute
+    /// are not found.
+    pub fn file_text(&self, path: &str) -> Option<String> {
+        let path = path.trim_start_matches("./");
+        if path.starts_with('/') || path.split('/').any(|p| p == "..") {
+            return None;
+        }
+        self.files.get(path).cloned()
     }
 
     /// Whether `image` can be pulled: it is named by a manifest of the scenario or listed in its
@@ -238,6 +255,25 @@ impl Scenario {
             .registry
             .get(repo)
             .is_some_and(|tags| tags.iter().any(|t| t == tag))
+    }
+}
+
+/// Reads every manifest file under `rel` into `files`, keyed by its relative path.
+fn collect_files(dir: &Path, rel: &Path, files: &mut BTreeMap<String, String>) {
+    let full = dir.join(rel);
+    if full.is_dir() {
+        let Ok(entries) = std::fs::read_dir(&full) else {
+            return;
+        };
+        let mut names: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.file_name()))
+            .collect();
+        names.sort();
+        for name in names {
+            collect_files(dir, &rel.join(name), files);
+        }
+    } else if let Ok(text) = std::fs::read_to_string(&full) {
+        files.insert(rel.to_string_lossy().replace('\\', "/"), text);
     }
 }
 

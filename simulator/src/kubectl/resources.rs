@@ -105,7 +105,9 @@ pub const RESOURCES: &[ResourceInfo] = &[
         group: "",
         version: "v1",
         namespaced: false,
-        verbs: &["create", "delete", "get", "list", "patch", "update", "watch"],
+        verbs: &[
+            "create", "delete", "get", "list", "patch", "update", "watch",
+        ],
     },
     ResourceInfo {
         kind: ResourceKind::Node,
@@ -149,7 +151,16 @@ pub const RESOURCES: &[ResourceInfo] = &[
         group: "",
         version: "v1",
         namespaced: true,
-        verbs: &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+        verbs: &[
+            "create",
+            "delete",
+            "deletecollection",
+            "get",
+            "list",
+            "patch",
+            "update",
+            "watch",
+        ],
     },
     ResourceInfo {
         kind: ResourceKind::Deployment,
@@ -214,7 +225,8 @@ impl ResourceKind {
                 let group_match = match &qualifier {
                     None => true,
                     Some(q) => {
-                        *q == r.group || *q == format!("{}.{}", r.version, r.group)
+                        *q == r.group
+                            || *q == format!("{}.{}", r.version, r.group)
                             || (r.group.is_empty() && *q == r.version)
                     }
                 };
@@ -273,21 +285,40 @@ mod tests {
     #[test]
     fn every_name_form_kubectl_accepts_resolves() {
         for name in ["pods", "pod", "po", "Pod", "pods.v1", "POD"] {
-            assert_eq!(ResourceKind::resolve(name), Some(ResourceKind::Pod), "{name}");
+            assert_eq!(
+                ResourceKind::resolve(name),
+                Some(ResourceKind::Pod),
+                "{name}"
+            );
         }
-        for name in ["deploy", "deployment", "deployments.apps", "deployments.v1.apps"] {
-            assert_eq!(ResourceKind::resolve(name), Some(ResourceKind::Deployment), "{name}");
+        for name in [
+            "deploy",
+            "deployment",
+            "deployments.apps",
+            "deployments.v1.apps",
+        ] {
+            assert_eq!(
+                ResourceKind::resolve(name),
+                Some(ResourceKind::Deployment),
+                "{name}"
+            );
         }
         assert_eq!(ResourceKind::resolve("deployments.batch"), None);
         assert_eq!(ResourceKind::resolve("widgets"), None);
-        assert_eq!(ResourceKind::resolve("hpa"), Some(ResourceKind::HorizontalPodAutoscaler));
+        assert_eq!(
+            ResourceKind::resolve("hpa"),
+            Some(ResourceKind::HorizontalPodAutoscaler)
+        );
     }
 
     #[test]
     fn qualified_names_follow_the_group() {
         assert_eq!(ResourceKind::Deployment.qualified_kind(), "deployment.apps");
         assert_eq!(ResourceKind::Pod.qualified_kind(), "pod");
-        assert_eq!(ResourceKind::Deployment.qualified_plural(), "deployments.apps");
+        assert_eq!(
+            ResourceKind::Deployment.qualified_plural(),
+            "deployments.apps"
+        );
         assert_eq!(ResourceKind::Service.qualified_plural(), "services");
     }
 }

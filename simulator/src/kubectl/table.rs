@@ -36,128 +36,128 @@ pub fn columns(kind: ResourceKind) -> &'static [Column] {
     match kind {
         ResourceKind::Pod => {
             const C: &[Column] = &[
-            col("Name", "string", 0),
-            col("Ready", "string", 0),
-            col("Status", "string", 0),
-            col("Restarts", "string", 0),
-            col("Age", "string", 0),
-            col("IP", "string", 1),
-            col("Node", "string", 1),
-            col("Nominated Node", "string", 1),
-            col("Readiness Gates", "string", 1),
-        ];
+                col("Name", "string", 0),
+                col("Ready", "string", 0),
+                col("Status", "string", 0),
+                col("Restarts", "string", 0),
+                col("Age", "string", 0),
+                col("IP", "string", 1),
+                col("Node", "string", 1),
+                col("Nominated Node", "string", 1),
+                col("Readiness Gates", "string", 1),
+            ];
             C
         }
         ResourceKind::Deployment => {
             const C: &[Column] = &[
-            col("Name", "string", 0),
-            col("Ready", "string", 0),
-            col("Up-to-date", "string", 0),
-            col("Available", "string", 0),
-            col("Age", "string", 0),
-            col("Containers", "string", 1),
-            col("Images", "string", 1),
-            col("Selector", "string", 1),
-        ];
+                col("Name", "string", 0),
+                col("Ready", "string", 0),
+                col("Up-to-date", "string", 0),
+                col("Available", "string", 0),
+                col("Age", "string", 0),
+                col("Containers", "string", 1),
+                col("Images", "string", 1),
+                col("Selector", "string", 1),
+            ];
             C
         }
         ResourceKind::ReplicaSet => {
             const C: &[Column] = &[
-            col("Name", "string", 0),
-            col("Desired", "integer", 0),
-            col("Current", "integer", 0),
-            col("Ready", "integer", 0),
-            col("Age", "string", 0),
-            col("Containers", "string", 1),
-            col("Images", "string", 1),
-            col("Selector", "string", 1),
-        ];
+                col("Name", "string", 0),
+                col("Desired", "integer", 0),
+                col("Current", "integer", 0),
+                col("Ready", "integer", 0),
+                col("Age", "string", 0),
+                col("Containers", "string", 1),
+                col("Images", "string", 1),
+                col("Selector", "string", 1),
+            ];
             C
         }
         ResourceKind::Service => {
             const C: &[Column] = &[
-            col("Name", "string", 0),
-            col("Type", "string", 0),
-            col("Cluster-IP", "string", 0),
-            col("External-IP", "string", 0),
-            col("Port(s)", "string", 0),
-            col("Age", "string", 0),
-            col("Selector", "string", 1),
-        ];
+                col("Name", "string", 0),
+                col("Type", "string", 0),
+                col("Cluster-IP", "string", 0),
+                col("External-IP", "string", 0),
+                col("Port(s)", "string", 0),
+                col("Age", "string", 0),
+                col("Selector", "string", 1),
+            ];
             C
         }
         ResourceKind::Endpoints => {
             const C: &[Column] = &[
-            col("Name", "string", 0),
-            col("Endpoints", "string", 0),
-            col("Age", "string", 0),
-        ];
+                col("Name", "string", 0),
+                col("Endpoints", "string", 0),
+                col("Age", "string", 0),
+            ];
             C
         }
         ResourceKind::Node => {
             const C: &[Column] = &[
-            col("Name", "string", 0),
-            col("Status", "string", 0),
-            col("Roles", "string", 0),
-            col("Age", "string", 0),
-            col("Version", "string", 0),
-            col("Internal-IP", "string", 1),
-            col("External-IP", "string", 1),
-            col("OS-Image", "string", 1),
-            col("Kernel-Version", "string", 1),
-            col("Container-Runtime", "string", 1),
-        ];
+                col("Name", "string", 0),
+                col("Status", "string", 0),
+                col("Roles", "string", 0),
+                col("Age", "string", 0),
+                col("Version", "string", 0),
+                col("Internal-IP", "string", 1),
+                col("External-IP", "string", 1),
+                col("OS-Image", "string", 1),
+                col("Kernel-Version", "string", 1),
+                col("Container-Runtime", "string", 1),
+            ];
             C
         }
         ResourceKind::Namespace => {
             const C: &[Column] = &[
-            col("Name", "string", 0),
-            col("Status", "string", 0),
-            col("Age", "string", 0),
-        ];
+                col("Name", "string", 0),
+                col("Status", "string", 0),
+                col("Age", "string", 0),
+            ];
             C
         }
         ResourceKind::Event => {
             const C: &[Column] = &[
-            col("Last Seen", "string", 0),
-            col("Type", "string", 0),
-            col("Reason", "string", 0),
-            col("Object", "string", 0),
-            col("Subobject", "string", 1),
-            col("Source", "string", 1),
-            col("Message", "string", 0),
-            col("First Seen", "string", 1),
-            col("Count", "string", 1),
-            col("Name", "string", 1),
-        ];
+                col("Last Seen", "string", 0),
+                col("Type", "string", 0),
+                col("Reason", "string", 0),
+                col("Object", "string", 0),
+                col("Subobject", "string", 1),
+                col("Source", "string", 1),
+                col("Message", "string", 0),
+                col("First Seen", "string", 1),
+                col("Count", "string", 1),
+                col("Name", "string", 1),
+            ];
             C
         }
         ResourceKind::ConfigMap => {
             const C: &[Column] = &[
-            col("Name", "string", 0),
-            col("Data", "string", 0),
-            col("Age", "string", 0),
-        ];
+                col("Name", "string", 0),
+                col("Data", "string", 0),
+                col("Age", "string", 0),
+            ];
             C
         }
         ResourceKind::HorizontalPodAutoscaler => {
             const C: &[Column] = &[
-            col("Name", "string", 0),
-            col("Reference", "string", 0),
-            col("Targets", "string", 0),
-            col("MinPods", "string", 0),
-            col("MaxPods", "string", 0),
-            col("Replicas", "string", 0),
-            col("Age", "string", 0),
-        ];
+                col("Name", "string", 0),
+                col("Reference", "string", 0),
+                col("Targets", "string", 0),
+                col("MinPods", "string", 0),
+                col("MaxPods", "string", 0),
+                col("Replicas", "string", 0),
+                col("Age", "string", 0),
+            ];
             C
         }
         ResourceKind::ServiceAccount => {
             const C: &[Column] = &[
-            col("Name", "string", 0),
-            col("Secrets", "string", 0),
-            col("Age", "string", 0),
-        ];
+                col("Name", "string", 0),
+                col("Secrets", "string", 0),
+                col("Age", "string", 0),
+            ];
             C
         }
     }
@@ -176,12 +176,20 @@ pub fn cells(object: &Object<'_>, now: Timestamp) -> Vec<String> {
             let pod = spec.template.spec.clone().unwrap_or_default();
             vec![
                 name,
-                format!("{}/{}", st.ready_replicas.unwrap_or(0), spec.replicas.unwrap_or(1)),
+                format!(
+                    "{}/{}",
+                    st.ready_replicas.unwrap_or(0),
+                    spec.replicas.unwrap_or(1)
+                ),
                 st.updated_replicas.unwrap_or(0).to_string(),
                 st.available_replicas.unwrap_or(0).to_string(),
                 age(&meta.creation_timestamp),
                 join(pod.containers.iter().map(|c| c.name.clone())),
-                join(pod.containers.iter().map(|c| c.image.clone().unwrap_or_default())),
+                join(
+                    pod.containers
+                        .iter()
+                        .map(|c| c.image.clone().unwrap_or_default()),
+                ),
                 format_selector(Some(&spec.selector)),
             ]
         }
@@ -200,7 +208,11 @@ pub fn cells(object: &Object<'_>, now: Timestamp) -> Vec<String> {
                 st.ready_replicas.unwrap_or(0).to_string(),
                 age(&meta.creation_timestamp),
                 join(pod.containers.iter().map(|c| c.name.clone())),
-                join(pod.containers.iter().map(|c| c.image.clone().unwrap_or_default())),
+                join(
+                    pod.containers
+                        .iter()
+                        .map(|c| c.image.clone().unwrap_or_default()),
+                ),
                 format_selector(Some(&spec.selector)),
             ]
         }
@@ -237,9 +249,11 @@ pub fn cells(object: &Object<'_>, now: Timestamp) -> Vec<String> {
                 ports,
                 age(&meta.creation_timestamp),
                 match &spec.selector {
-                    Some(sel) if !sel.is_empty() => {
-                        sel.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
-                    }
+                    Some(sel) if !sel.is_empty() => sel
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(","),
                     _ => "<none>".into(),
                 },
             ]
@@ -251,14 +265,23 @@ pub fn cells(object: &Object<'_>, now: Timestamp) -> Vec<String> {
                 .conditions
                 .as_ref()
                 .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
-                .map(|c| if c.status == "True" { "Ready" } else { "NotReady" })
+                .map(|c| {
+                    if c.status == "True" {
+                        "Ready"
+                    } else {
+                        "NotReady"
+                    }
+                })
                 .unwrap_or("Unknown")
                 .to_string();
             let mut roles: Vec<String> = meta
                 .labels
                 .iter()
                 .flatten()
-                .filter_map(|(k, _)| k.strip_prefix("node-role.kubernetes.io/").map(str::to_string))
+                .filter_map(|(k, _)| {
+                    k.strip_prefix("node-role.kubernetes.io/")
+                        .map(str::to_string)
+                })
                 .collect();
             roles.sort();
             let info = st.node_info.clone().unwrap_or_default();
@@ -273,7 +296,11 @@ pub fn cells(object: &Object<'_>, now: Timestamp) -> Vec<String> {
             vec![
                 name,
                 ready,
-                if roles.is_empty() { "<none>".into() } else { roles.join(",") },
+                if roles.is_empty() {
+                    "<none>".into()
+                } else {
+                    roles.join(",")
+                },
                 age(&meta.creation_timestamp),
                 info.kubelet_version.clone(),
                 address("InternalIP"),
@@ -301,7 +328,11 @@ pub fn cells(object: &Object<'_>, now: Timestamp) -> Vec<String> {
             let involved = &e.involved_object;
             let object = format!(
                 "{}/{}",
-                involved.kind.clone().unwrap_or_default().to_ascii_lowercase(),
+                involved
+                    .kind
+                    .clone()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase(),
                 involved.name.clone().unwrap_or_default()
             );
             let source = e.source.clone().unwrap_or_default();
@@ -325,8 +356,9 @@ pub fn cells(object: &Object<'_>, now: Timestamp) -> Vec<String> {
         }
         Object::ConfigMap(c) => vec![
             name,
-            (c.data.as_ref().map_or(0, |d| d.len()) + c.binary_data.as_ref().map_or(0, |d| d.len()))
-                .to_string(),
+            (c.data.as_ref().map_or(0, |d| d.len())
+                + c.binary_data.as_ref().map_or(0, |d| d.len()))
+            .to_string(),
             age(&meta.creation_timestamp),
         ],
         Object::HorizontalPodAutoscaler(h) => {
@@ -359,7 +391,11 @@ pub fn cells(object: &Object<'_>, now: Timestamp) -> Vec<String> {
             vec![
                 name,
                 format!("{}/{}", r.kind, r.name),
-                if targets.is_empty() { "<none>".into() } else { targets.join(", ") },
+                if targets.is_empty() {
+                    "<none>".into()
+                } else {
+                    targets.join(", ")
+                },
                 spec.min_replicas.unwrap_or(1).to_string(),
                 spec.max_replicas.to_string(),
                 st.current_replicas.unwrap_or(0).to_string(),
@@ -399,7 +435,11 @@ fn pod_cells(p: &Pod, now: Timestamp) -> Vec<String> {
             last_restart = Some(finished.0);
         }
         let state = cs.state.clone().unwrap_or_default();
-        if let Some(w) = state.waiting.as_ref().filter(|w| w.reason.as_deref().is_some_and(|r| !r.is_empty())) {
+        if let Some(w) = state
+            .waiting
+            .as_ref()
+            .filter(|w| w.reason.as_deref().is_some_and(|r| !r.is_empty()))
+        {
             reason = w.reason.clone().unwrap_or_default();
         } else if let Some(t) = state.terminated.as_ref() {
             reason = match (&t.reason, t.signal) {
@@ -454,7 +494,9 @@ fn pod_cells(p: &Pod, now: Timestamp) -> Vec<String> {
         age_since(meta.creation_timestamp.as_ref(), now),
         st.pod_ip.clone().unwrap_or_else(|| "<none>".into()),
         spec.node_name.clone().unwrap_or_else(|| "<none>".into()),
-        st.nominated_node_name.clone().unwrap_or_else(|| "<none>".into()),
+        st.nominated_node_name
+            .clone()
+            .unwrap_or_else(|| "<none>".into()),
         gates,
     ]
 }

@@ -35,8 +35,34 @@ impl ApplyOutcome {
     }
 }
 
+/// The object's metadata, for kinds that have typed metadata.
+pub fn manifest_meta(m: &Manifest) -> Option<&ObjectMeta> {
+    Some(match m {
+        Manifest::Namespace(o) => &o.metadata,
+        Manifest::Deployment(o) => &o.metadata,
+        Manifest::Service(o) => &o.metadata,
+        Manifest::ConfigMap(o) => &o.metadata,
+        Manifest::ServiceAccount(o) => &o.metadata,
+        Manifest::HorizontalPodAutoscaler(o) => &o.metadata,
+        Manifest::Other { .. } => return None,
+    })
+}
+
+/// The object's metadata, mutable.
+pub fn manifest_meta_mut(m: &mut Manifest) -> Option<&mut ObjectMeta> {
+    Some(match m {
+        Manifest::Namespace(o) => &mut o.metadata,
+        Manifest::Deployment(o) => &mut o.metadata,
+        Manifest::Service(o) => &mut o.metadata,
+        Manifest::ConfigMap(o) => &mut o.metadata,
+        Manifest::ServiceAccount(o) => &mut o.metadata,
+        Manifest::HorizontalPodAutoscaler(o) => &mut o.metadata,
+        Manifest::Other { .. } => return None,
+    })
+}
+
 /// The object's name, or `<unnamed>`.
-pub(crate) fn manifest_name(m: &Manifest) -> String {
+pub fn manifest_name(m: &Manifest) -> String {
     let meta = match m {
         Manifest::Namespace(o) => &o.metadata,
         Manifest::Deployment(o) => &o.metadata,
@@ -56,7 +82,7 @@ pub(crate) fn manifest_name(m: &Manifest) -> String {
 }
 
 /// Sets (`Some`) or removes (`None`) an environment variable of a container.
-pub(crate) fn set_env(c: &mut Container, name: &str, value: Option<&str>) {
+pub fn set_env(c: &mut Container, name: &str, value: Option<&str>) {
     let env = c.env.get_or_insert_with(Vec::new);
     match value {
         Some(v) => match env.iter_mut().find(|e| e.name == name) {

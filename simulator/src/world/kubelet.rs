@@ -46,6 +46,8 @@ pub(crate) struct ContainerRuntime {
 /// A finished run of a container.
 #[derive(Clone, Debug)]
 pub(crate) struct Terminated {
+    /// The last line the run logged, explaining the exit.
+    pub log: String,
     pub reason: String,
     pub exit_code: i32,
     pub started: Millis,
@@ -76,8 +78,9 @@ pub(crate) enum Phase {
 pub(crate) struct Behaviour {
     /// The image cannot be pulled; the message says why.
     pub pull_error: Option<String>,
-    /// The container exits this long after each start, with this reason and exit code.
-    pub exits_after: Option<(Millis, &'static str, i32)>,
+    /// The container exits this long after each start, with this reason, exit code and last
+    /// log line.
+    pub exits_after: Option<(Millis, &'static str, i32, String)>,
     /// Probes fail: never ready, and killed by the liveness probe when it has one.
     pub probes_fail: bool,
 }
@@ -269,10 +272,10 @@ impl World {
                 }
             }
             Phase::Running { since, ready_at } => {
-                if let Some((after, reason, code)) = behaviour.exits_after
+                if let Some((after, reason, code, log)) = behaviour.exits_after.clone()
                     && t >= since + after
                 {
-                    self.container_exited(key, rt, i, since, t, reason, code);
+                    self.container_exited(rt, i, since, t, (reason, code, log));
                     return;
                 }
                 if behaviour.probes_fail {
@@ -314,7 +317,7 @@ impl World {
                                     "Container {name} failed liveness probe, will be restarted"
                                 ),
                             );
-                            self.container_exited(key, rt, i, since, t, "Error", 137);
+                            self.container_exited(rt, i, since, t, ("Error", 137, String::new()));
                         }
                     }
                 }
@@ -388,19 +391,17 @@ impl World {
         );
     }
 
-    #[allow(clippy::too_many_arguments)] // one call site; the values are the exit's facts
     fn container_exited(
         &mut self,
-        _key: &ObjectKey,
         rt: &mut PodRuntime,
         i: usize,
         since: Millis,
         t: Millis,
-        reason: &'static str,
-        code: i32,
+        (reason, code, log): (&'static str, i32, String),
     ) {
         let c = &mut rt.containers[i];
         c.last_terminated = Some(Terminated {
+            log,
             reason: reason.to_string(),
             exit_code: code,
             started: since,
@@ -589,6 +590,20 @@ impl World {
             p.status = Some(status);
             self.dirty = true;
         }
+    }
+
+    /// The last log line of a container's most recent exited run, if it ended on its own.
+    pub fn last_exit_log(&self, key: &ObjectKey, container: &str) -> Option<String> {
+        self.state
+            .pod_runtime
+            .get(key)?
+            .containers
+            .iter()
+            .find(|c| c.name == container)?
+            .last_terminated
+            .as_ref()
+            .map(|t| t.log.clone())
+            .filter(|l| !l.is_empty())
     }
 
     /// Whether a pod's probes fail under the current faults (PodFailure).

@@ -12,6 +12,7 @@ pub mod hpa;
 pub(crate) mod kubelet;
 mod names;
 pub mod objects;
+pub mod ops;
 pub mod state;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,7 +30,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::clock::{Clock, Millis};
 use crate::fault::{Fault, FaultKind};
 use crate::scenario::Scenario;
-pub use apply::ApplyOutcome;
+pub use apply::{ApplyOutcome, manifest_meta, manifest_meta_mut, manifest_name, set_env};
 pub use objects::Object;
 pub use state::{ClusterState, ObjectKey};
 
@@ -295,10 +296,21 @@ impl World {
         for f in self.faults_for(pod) {
             match &f.kind {
                 FaultKind::CrashLoop if i == 0 => {
-                    b.exits_after = Some((Millis::from_secs(5), "Error", 1));
+                    b.exits_after = Some((
+                        Millis::from_secs(5),
+                        "Error",
+                        1,
+                        "panic: runtime error: invalid memory address or nil pointer dereference"
+                            .into(),
+                    ));
                 }
                 FaultKind::MemoryPressure if i == 0 => {
-                    b.exits_after = Some((Millis::from_secs(40), "OOMKilled", 137));
+                    b.exits_after = Some((
+                        Millis::from_secs(40),
+                        "OOMKilled",
+                        137,
+                        "fatal error: runtime: out of memory".into(),
+                    ));
                 }
                 FaultKind::WrongEnv { name, value } if i == 0 => {
                     let set = c.env.as_ref().is_some_and(|env| {
@@ -306,7 +318,14 @@ impl World {
                             .any(|e| &e.name == name && e.value.as_deref() == Some(value.as_str()))
                     });
                     if set {
-                        b.exits_after = Some((Millis::from_secs(2), "Error", 1));
+                        b.exits_after = Some((
+                            Millis::from_secs(2),
+                            "Error",
+                            1,
+                            format!(
+                                "level=error caller=main.go:61 msg=\"invalid configuration\" {name}={value:?} err=\"unexpected value for {name}\""
+                            ),
+                        ));
                     }
                 }
                 FaultKind::PodFailure => b.probes_fail = true,

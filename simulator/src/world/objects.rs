@@ -14,8 +14,9 @@ use serde_json::Value;
 
 use super::World;
 use super::controllers::pod_ready;
-use super::state::{ObjectKey, labels_match};
+use super::state::ObjectKey;
 use crate::kubectl::resources::ResourceKind;
+use crate::kubectl::selector::Selector;
 
 /// A borrowed object of any served type (Endpoints are derived, so owned).
 #[derive(Clone, Debug)]
@@ -110,7 +111,7 @@ impl World {
         &self,
         kind: ResourceKind,
         namespace: Option<&str>,
-        selector: &BTreeMap<String, String>,
+        selector: &Selector,
     ) -> Vec<Object<'_>> {
         fn pick<'a, T>(
             map: &'a BTreeMap<ObjectKey, T>,
@@ -154,7 +155,7 @@ impl World {
             return all;
         }
         all.into_iter()
-            .filter(|o| labels_match(selector, o.meta().labels.as_ref()))
+            .filter(|o| selector.matches(o.meta().labels.as_ref()))
             .collect()
     }
 
@@ -208,7 +209,11 @@ impl World {
         let mut ready = Vec::new();
         let mut not_ready = Vec::new();
         let mut ports: Vec<EndpointPort> = Vec::new();
-        for pod in self.list(ResourceKind::Pod, Some(&ns), &selector) {
+        for pod in self.list(
+            ResourceKind::Pod,
+            Some(&ns),
+            &Selector::from_labels(&selector),
+        ) {
             let Object::Pod(pod) = pod else { continue };
             let Some(ip) = pod.status.as_ref().and_then(|s| s.pod_ip.clone()) else {
                 continue;
@@ -259,7 +264,12 @@ fn resolve_ports(svc: &Service, pod: &Pod) -> Vec<EndpointPort> {
     let container_ports: Vec<_> = pod
         .spec
         .as_ref()
-        .map(|s| s.containers.iter().flat_map(|c| c.ports.clone().unwrap_or_default()).collect())
+        .map(|s| {
+            s.containers
+                .iter()
+                .flat_map(|c| c.ports.clone().unwrap_or_default())
+                .collect()
+        })
         .unwrap_or_default();
     svc.spec
         .as_ref()
