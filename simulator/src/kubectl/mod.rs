@@ -4,4 +4,5 @@
 pub mod cli;
 pub mod duration;
 pub mod printers;
+pub mod shell;
 pub mod tabwriter;
