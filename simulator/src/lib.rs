@@ -10,6 +10,7 @@ pub mod kubectl;
 pub mod manifest;
 pub mod quantity;
 pub mod scenario;
+pub mod session;
 pub mod world;
 
 pub use clock::{Clock, Millis};

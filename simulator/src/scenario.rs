@@ -156,12 +156,48 @@ impl Scenario {
     /// [`ScenarioError`] naming the file and the problem: unreadable files, unknown keys,
     /// a bad epoch or duration, an unknown workload name, a manifest that does not parse.
     pub fn load(dir: &Path) -> Result<Scenario, ScenarioError> {
-        let path = dir.join("scenario.toml");
-        let text = std::fs::read_to_string(&path).map_err(|source| ScenarioError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let file: ScenarioFile = toml::from_str(&text).map_err(|source| ScenarioError::Format {
+        let toml_path = dir.join("scenario.toml");
+        if let Err(source) = std::fs::metadata(&toml_path) {
+            return Err(ScenarioError::Read {
+                path: toml_path,
+                source,
+            });
+        }
+        let mut files = BTreeMap::new();
+        read_tree(dir, Path::new(""), &mut files)
+            .map_err(|(path, source)| ScenarioError::Read { path, source })?;
+        Scenario::from_files(dir, files)
+    }
+
+    /// The Sock Shop scenario compiled into the binary (`scenarios/sock-shop`), so the default
+    /// world needs no files on disk.
+    pub fn embedded_sock_shop() -> Scenario {
+        let mut files = BTreeMap::new();
+        collect_embedded(&EMBEDDED_SOCK_SHOP, &mut files);
+        Scenario::from_files(Path::new("<embedded>/scenarios/sock-shop"), files)
+            .expect("the embedded scenario is tested to load")
+    }
+
+    /// Builds a scenario from its files' texts, keyed by path relative to `origin`.
+    ///
+    /// # Errors
+    /// As [`Scenario::load`].
+    pub fn from_files(
+        origin: &Path,
+        files: BTreeMap<String, String>,
+    ) -> Result<Scenario, ScenarioError> {
+        let path = origin.join("scenario.toml");
+        let missing = |rel: &str| ScenarioError::Read {
+            path: origin.join(rel),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no such file in the scenario",
+            ),
+        };
+        let text = files
+            .get("scenario.toml")
+            .ok_or_else(|| missing("scenario.toml"))?;
+        let file: ScenarioFile = toml::from_str(text).map_err(|source| ScenarioError::Format {
             path: path.clone(),
             source,
         })?;
@@ -181,14 +217,11 @@ impl Scenario {
             ));
         }
 
-        let workloads_path = dir.join(&file.workloads);
-        let workloads_text =
-            std::fs::read_to_string(&workloads_path).map_err(|source| ScenarioError::Read {
-                path: workloads_path.clone(),
-                source,
-            })?;
-        let workloads: BTreeMap<String, Workload> = serde_saphyr::from_str(&workloads_text)
-            .map_err(|e| value_err(format!("workloads {}: {e}", workloads_path.display())))?;
+        let workloads_text = files
+            .get(&file.workloads)
+            .ok_or_else(|| missing(&file.workloads))?;
+        let workloads: BTreeMap<String, Workload> = serde_saphyr::from_str(workloads_text)
+            .map_err(|e| value_err(format!("workloads {}: {e}", file.workloads)))?;
         if !workloads.contains_key(&file.workload) {
             return Err(value_err(format!(
                 "workload {:?} is not defined in {} (defined: {})",
@@ -199,25 +232,42 @@ impl Scenario {
         }
 
         let mut objects = Vec::new();
-        let mut files = BTreeMap::new();
+        let mut manifest_files = BTreeMap::new();
         for rel in &file.manifests {
-            collect_files(dir, Path::new(rel), &mut files);
-            let found =
-                manifest::read_path(&dir.join(rel)).map_err(|source| ScenarioError::Manifest {
-                    name: file.name.clone(),
-                    source,
-                })?;
-            objects.extend(found);
+            let rel = rel.trim_end_matches('/');
+            let prefix = format!("{rel}/");
+            let chosen: Vec<(&String, &String)> = files
+                .iter()
+                .filter(|(k, _)| {
+                    k.as_str() == rel
+                        || (k.starts_with(&prefix)
+                            && (k.ends_with(".yaml")
+                                || k.ends_with(".yml")
+                                || k.ends_with(".json")))
+                })
+                .collect();
+            if chosen.is_empty() {
+                return Err(missing(rel));
+            }
+            for (k, text) in chosen {
+                let found = manifest::parse_documents(text, &origin.join(k).display().to_string())
+                    .map_err(|source| ScenarioError::Manifest {
+                        name: file.name.clone(),
+                        source,
+                    })?;
+                objects.extend(found);
+                manifest_files.insert(k.clone(), text.clone());
+            }
         }
 
         Ok(Scenario {
-            dir: dir.to_path_buf(),
+            dir: origin.to_path_buf(),
             file,
             epoch,
             warmup,
             objects,
             workloads,
-            files,
+            files: manifest_files,
         })
     }
 
@@ -258,22 +308,49 @@ impl Scenario {
     }
 }
 
-/// Reads every manifest file under `rel` into `files`, keyed by its relative path.
-fn collect_files(dir: &Path, rel: &Path, files: &mut BTreeMap<String, String>) {
+/// The reference scenario's directory, compiled in.
+static EMBEDDED_SOCK_SHOP: include_dir::Dir<'_> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/../scenarios/sock-shop");
+
+/// Reads the text files (TOML, YAML, JSON) under `dir/rel` into `files`, keyed by relative path.
+fn read_tree(
+    dir: &Path,
+    rel: &Path,
+    files: &mut BTreeMap<String, String>,
+) -> Result<(), (PathBuf, std::io::Error)> {
     let full = dir.join(rel);
-    if full.is_dir() {
-        let Ok(entries) = std::fs::read_dir(&full) else {
-            return;
-        };
-        let mut names: Vec<_> = entries
-            .filter_map(|e| e.ok().map(|e| e.file_name()))
-            .collect();
-        names.sort();
-        for name in names {
-            collect_files(dir, &rel.join(name), files);
+    let entries = std::fs::read_dir(&full).map_err(|e| (full.clone(), e))?;
+    let mut names: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .collect();
+    names.sort();
+    for name in names {
+        let child = rel.join(&name);
+        let path = dir.join(&child);
+        if path.is_dir() {
+            read_tree(dir, &child, files)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("toml" | "yaml" | "yml" | "json")
+        ) {
+            let text = std::fs::read_to_string(&path).map_err(|e| (path.clone(), e))?;
+            files.insert(child.to_string_lossy().replace('\\', "/"), text);
         }
-    } else if let Ok(text) = std::fs::read_to_string(&full) {
-        files.insert(rel.to_string_lossy().replace('\\', "/"), text);
+    }
+    Ok(())
+}
+
+fn collect_embedded(dir: &include_dir::Dir<'_>, files: &mut BTreeMap<String, String>) {
+    for f in dir.files() {
+        if let Some(text) = f.contents_utf8() {
+            files.insert(
+                f.path().to_string_lossy().replace('\\', "/"),
+                text.to_string(),
+            );
+        }
+    }
+    for d in dir.dirs() {
+        collect_embedded(d, files);
     }
 }
 
@@ -305,6 +382,14 @@ mod tests {
         assert!(s.image_exists("weaveworksdemos/catalogue:0.3.4"));
         assert!(!s.image_exists("weaveworksdemos/catalogue:0.3.6"));
         assert!(s.image_exists("weaveworksdemos/catalogue:0.3.5"));
+    }
+
+    #[test]
+    fn the_embedded_scenario_equals_the_one_on_disk() {
+        let disk = sock_shop();
+        let embedded = Scenario::embedded_sock_shop();
+        assert_eq!(disk.objects, embedded.objects);
+        assert_eq!(disk.files, embedded.files);
     }
 
     #[test]

@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod sim;
+
 /// ServiceOdyssey: a self-learning operations agent and its simulated Sock Shop.
 #[derive(Debug, Parser)]
 #[command(name = "odyssey", version, about)]
@@ -15,7 +17,11 @@ pub struct Cli {
 
 /// The subcommands of `odyssey`.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// The simulated Sock Shop: kubectl against a fresh world, or a script in one world.
+    #[command(subcommand)]
+    Sim(sim::SimCommand),
+}
 
 /// Installs the diagnostics subscriber: human-readable events on stderr, filtered by `RUST_LOG`
 /// (default `warn`).
@@ -34,5 +40,7 @@ pub fn init_tracing() {
 /// Harness failures (an unreadable scenario or script, an I/O error on the output); a failing
 /// simulated command is not an error but a non-zero exit status.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {}
+    match cli.command {
+        Command::Sim(cmd) => sim::run(cmd),
+    }
 }

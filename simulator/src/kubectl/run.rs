@@ -18,6 +18,9 @@ use crate::manifest;
 use crate::world::ops::{ApiError, Edit};
 use crate::world::{Object, World};
 
+/// The kubectl release the interpreter reproduces, as `kubectl version` prints it.
+pub const CLIENT_VERSION: &str = "v1.32.5";
+
 /// Virtual time every command takes before it acts: the round trip of a client.
 pub const COMMAND_LATENCY: Millis = Millis(1000);
 
@@ -104,7 +107,10 @@ fn selector_of(inv: &Invocation) -> Step<Selector> {
 }
 
 /// The single `TYPE NAME` or `TYPE/NAME` a command acts on, as a served kind and a name.
-fn single_target(inv: &Invocation, default_kind: Option<ResourceKind>) -> Step<Vec<(ResourceKind, String)>> {
+fn single_target(
+    inv: &Invocation,
+    default_kind: Option<ResourceKind>,
+) -> Step<Vec<(ResourceKind, String)>> {
     let refs = inv.resources().map_err(|e| {
         let r = e.render();
         CommandOutput {
@@ -126,18 +132,26 @@ fn single_target(inv: &Invocation, default_kind: Option<ResourceKind>) -> Step<V
                     )));
                 }
                 (_, Some(k)) => k,
-                _ => return Err(message("resource(s) were provided, but no name was specified")),
+                _ => {
+                    return Err(message(
+                        "resource(s) were provided, but no name was specified",
+                    ));
+                }
             },
         };
         match &r.name {
             Some(n) => out.push((kind, n.clone())),
             None => {
-                return Err(message("resource(s) were provided, but no name was specified"));
+                return Err(message(
+                    "resource(s) were provided, but no name was specified",
+                ));
             }
         }
     }
     if out.is_empty() {
-        return Err(message("resource(s) were provided, but no name was specified"));
+        return Err(message(
+            "resource(s) were provided, but no name was specified",
+        ));
     }
     Ok(out)
 }
@@ -290,7 +304,11 @@ impl World {
                 None => word.clone(),
                 Some((kind, name)) => match ResourceKind::resolve(kind) {
                     Some(ResourceKind::Pod) => name.to_string(),
-                    Some(k @ (ResourceKind::Deployment | ResourceKind::ReplicaSet | ResourceKind::Service)) => {
+                    Some(
+                        k @ (ResourceKind::Deployment
+                        | ResourceKind::ReplicaSet
+                        | ResourceKind::Service),
+                    ) => {
                         let Some(o) = self.get(k, ns, name) else {
                             return Err(CommandOutput::error(format!(
                                 "error: error from server (NotFound): {} \"{name}\" not found in namespace \"{ns}\"\n",
@@ -298,9 +316,14 @@ impl World {
                             )));
                         };
                         let labels = selector_labels(&o);
-                        let pods = self.list(ResourceKind::Pod, Some(ns), &Selector::from_labels(&labels));
+                        let pods =
+                            self.list(ResourceKind::Pod, Some(ns), &Selector::from_labels(&labels));
                         if pods.len() > 1 {
-                            prefix = format!("Found {} pods, using pod/{}\n", pods.len(), pods[0].name());
+                            prefix = format!(
+                                "Found {} pods, using pod/{}\n",
+                                pods.len(),
+                                pods[0].name()
+                            );
                         }
                         match pods.first() {
                             Some(p) => p.name().to_string(),
@@ -325,7 +348,11 @@ impl World {
             pod,
             container,
             previous: inv.flags.bool("previous"),
-            tail: if inv.flags.is_set("tail") { inv.flags.int("tail") } else { -1 },
+            tail: if inv.flags.is_set("tail") {
+                inv.flags.int("tail")
+            } else {
+                -1
+            },
             timestamps: inv.flags.bool("timestamps"),
         };
         let mut out = logs::logs(self, &req);
@@ -340,8 +367,12 @@ impl World {
         for (kind, name) in targets {
             if inv.flags.is_set("current-replicas") {
                 let current = match self.get(kind, ns, &name) {
-                    Some(Object::Deployment(d)) => d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
-                    Some(Object::ReplicaSet(r)) => r.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
+                    Some(Object::Deployment(d)) => {
+                        d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1)
+                    }
+                    Some(Object::ReplicaSet(r)) => {
+                        r.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1)
+                    }
                     _ => -1,
                 };
                 let want = inv.flags.int("current-replicas");
@@ -353,8 +384,15 @@ impl World {
                     continue;
                 }
             }
-            match self.scale(kind, ns, &name, replicas.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32) {
-                Ok(()) => out.stdout.push_str(&format!("{}/{name} scaled\n", kind.qualified_kind())),
+            match self.scale(
+                kind,
+                ns,
+                &name,
+                replicas.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32,
+            ) {
+                Ok(()) => out
+                    .stdout
+                    .push_str(&format!("{}/{name} scaled\n", kind.qualified_kind())),
                 Err(e) => {
                     out.stderr.push_str(&e.kubectl_line());
                     out.status = 1;
@@ -366,14 +404,21 @@ impl World {
 
     fn cmd_set(&mut self, inv: &Invocation, ns: &str) -> Step<CommandOutput> {
         // Positionals: resources first, then `name=value` updates.
-        let (resources, updates): (Vec<String>, Vec<String>) =
-            inv.args.iter().cloned().partition(|a| !a.contains('=') && !(inv.verb == Verb::SetEnv && a.ends_with('-')));
+        let (resources, updates): (Vec<String>, Vec<String>) = inv
+            .args
+            .iter()
+            .cloned()
+            .partition(|a| !a.contains('=') && !(inv.verb == Verb::SetEnv && a.ends_with('-')));
         let refs = cli::resources_of(&resources).map_err(render_cli)?;
         let mut out = CommandOutput::default();
         for r in &refs {
-            let Some(kind) = served_kind(r)? else { continue };
+            let Some(kind) = served_kind(r)? else {
+                continue;
+            };
             let Some(name) = r.name.clone() else {
-                return Err(message("resource(s) were provided, but no name was specified"));
+                return Err(message(
+                    "resource(s) were provided, but no name was specified",
+                ));
             };
             if kind != ResourceKind::Deployment {
                 out.stderr.push_str(&format!(
@@ -407,7 +452,10 @@ impl World {
                 Verb::SetEnv => self.edit_template(ns, &name, |t| {
                     let spec = t.spec.get_or_insert_with(Default::default);
                     for c in &mut spec.containers {
-                        if !container_filter.is_empty() && container_filter != "*" && c.name != container_filter {
+                        if !container_filter.is_empty()
+                            && container_filter != "*"
+                            && c.name != container_filter
+                        {
                             continue;
                         }
                         for u in &updates {
@@ -421,19 +469,29 @@ impl World {
                 }),
                 _ => {
                     let limits = parse_resource_list(inv.flags.str("limits")).map_err(message)?;
-                    let requests = parse_resource_list(inv.flags.str("requests")).map_err(message)?;
+                    let requests =
+                        parse_resource_list(inv.flags.str("requests")).map_err(message)?;
                     self.edit_template(ns, &name, |t| {
                         let spec = t.spec.get_or_insert_with(Default::default);
                         for c in &mut spec.containers {
-                            if !container_filter.is_empty() && container_filter != "*" && c.name != container_filter {
+                            if !container_filter.is_empty()
+                                && container_filter != "*"
+                                && c.name != container_filter
+                            {
                                 continue;
                             }
-                            let r = c.resources.get_or_insert_with(ResourceRequirements::default);
+                            let r = c
+                                .resources
+                                .get_or_insert_with(ResourceRequirements::default);
                             if !limits.is_empty() {
-                                r.limits.get_or_insert_with(BTreeMap::new).extend(limits.clone());
+                                r.limits
+                                    .get_or_insert_with(BTreeMap::new)
+                                    .extend(limits.clone());
                             }
                             if !requests.is_empty() {
-                                r.requests.get_or_insert_with(BTreeMap::new).extend(requests.clone());
+                                r.requests
+                                    .get_or_insert_with(BTreeMap::new)
+                                    .extend(requests.clone());
                             }
                         }
                         Ok(())
@@ -447,7 +505,8 @@ impl World {
                         Verb::SetEnv => "env updated",
                         _ => "resource requirements updated",
                     };
-                    out.stdout.push_str(&format!("deployment.apps/{name} {what}\n"));
+                    out.stdout
+                        .push_str(&format!("deployment.apps/{name} {what}\n"));
                 }
                 Ok(Edit::Unchanged) => {}
                 Err(e) if e.reason == "BadRequest" => {
@@ -467,7 +526,10 @@ impl World {
         let targets = single_target(inv, None)?;
         let (kind, name) = targets[0].clone();
         if kind != ResourceKind::Deployment {
-            return Err(message(format!("no status viewer has been implemented for {}", kind.info().kind_name)));
+            return Err(message(format!(
+                "no status viewer has been implemented for {}",
+                kind.info().kind_name
+            )));
         }
         if self.deployment(ns, &name).is_none() {
             return Err(api_err(&ApiError::not_found(kind, &name)));
@@ -501,9 +563,12 @@ impl World {
             }
             if self.clock().elapsed() >= end {
                 if timeout.as_nanos() > 0 {
-                    out.stderr.push_str("error: timed out waiting for the condition\n");
+                    out.stderr
+                        .push_str("error: timed out waiting for the condition\n");
                 } else {
-                    out.stderr.push_str(&format!("error: deployment \"{name}\" exceeded its progress deadline\n"));
+                    out.stderr.push_str(&format!(
+                        "error: deployment \"{name}\" exceeded its progress deadline\n"
+                    ));
                 }
                 out.status = 1;
                 return Ok(out);
@@ -517,30 +582,43 @@ impl World {
         let mut out = CommandOutput::default();
         for (kind, name) in targets {
             if kind != ResourceKind::Deployment {
-                out.stderr.push_str(&format!("error: {}/{name} is not supported by the simulator's rollout commands\n", kind.qualified_kind()));
+                out.stderr.push_str(&format!(
+                    "error: {}/{name} is not supported by the simulator's rollout commands\n",
+                    kind.qualified_kind()
+                ));
                 out.status = 1;
                 continue;
             }
             let result = match inv.verb {
-                Verb::RolloutRestart => self.rollout_restart(ns, &name).map(|()| "restarted".to_string()),
+                Verb::RolloutRestart => self
+                    .rollout_restart(ns, &name)
+                    .map(|()| "restarted".to_string()),
                 Verb::RolloutUndo => {
                     let to = inv.flags.int("to-revision");
                     self.rollout_undo(ns, &name, Some(to)).map(|r| match r {
                         Ok(()) => "rolled back".to_string(),
-                        Err(rev) => format!("skipped rollback (current template already matches revision {rev})"),
+                        Err(rev) => format!(
+                            "skipped rollback (current template already matches revision {rev})"
+                        ),
                     })
                 }
                 Verb::RolloutPause => self.set_paused(ns, &name, true).and_then(|e| match e {
                     Edit::Changed => Ok("paused".to_string()),
-                    Edit::Unchanged => Err(ApiError::bad_request(format!("deployments.apps \"{name}\" is already paused"))),
+                    Edit::Unchanged => Err(ApiError::bad_request(format!(
+                        "deployments.apps \"{name}\" is already paused"
+                    ))),
                 }),
                 _ => self.set_paused(ns, &name, false).and_then(|e| match e {
                     Edit::Changed => Ok("resumed".to_string()),
-                    Edit::Unchanged => Err(ApiError::bad_request(format!("deployments.apps \"{name}\" is not paused"))),
+                    Edit::Unchanged => Err(ApiError::bad_request(format!(
+                        "deployments.apps \"{name}\" is not paused"
+                    ))),
                 }),
             };
             match result {
-                Ok(word) => out.stdout.push_str(&format!("deployment.apps/{name} {word}\n")),
+                Ok(word) => out
+                    .stdout
+                    .push_str(&format!("deployment.apps/{name} {word}\n")),
                 Err(e) if e.reason == "BadRequest" => {
                     out.stderr.push_str(&format!("error: {}\n", e.message));
                     out.status = 1;
@@ -571,24 +649,36 @@ impl World {
         let mut w = super::tabwriter::TabWriter::new(super::tabwriter::TabConfig::KUBECTL_DESCRIBE);
         w.write_str("REVISION\tCHANGE-CAUSE\n");
         for (rev, _, cause) in &history {
-            w.write_str(&format!("{rev}\t{}\n", cause.clone().unwrap_or_else(|| "<none>".into())));
+            w.write_str(&format!(
+                "{rev}\t{}\n",
+                cause.clone().unwrap_or_else(|| "<none>".into())
+            ));
         }
-        Ok(CommandOutput::ok(format!("deployment.apps/{name} \n{}\n", w.finish())))
+        Ok(CommandOutput::ok(format!(
+            "deployment.apps/{name} \n{}\n",
+            w.finish()
+        )))
     }
 
     fn cmd_autoscale(&mut self, inv: &Invocation, ns: &str) -> Step<CommandOutput> {
         let targets = single_target(inv, None)?;
         let (kind, name) = targets[0].clone();
         if kind != ResourceKind::Deployment {
-            return Err(message(format!("cannot autoscale a {}", kind.info().kind_name)));
+            return Err(message(format!(
+                "cannot autoscale a {}",
+                kind.info().kind_name
+            )));
         }
         let min = inv.flags.int("min");
         let max = inv.flags.int("max");
         let cpu = inv.flags.int("cpu-percent");
         let min = (min > 0).then_some(min as i32);
         let cpu = (cpu > 0).then_some(cpu as i32);
-        self.autoscale(ns, &name, min, max as i32, cpu).map_err(|e| api_err(&e))?;
-        Ok(CommandOutput::ok(format!("horizontalpodautoscaler.autoscaling/{name} autoscaled\n")))
+        self.autoscale(ns, &name, min, max as i32, cpu)
+            .map_err(|e| api_err(&e))?;
+        Ok(CommandOutput::ok(format!(
+            "horizontalpodautoscaler.autoscaling/{name} autoscaled\n"
+        )))
     }
 
     fn cmd_patch(&mut self, inv: &Invocation, ns: &str) -> Step<CommandOutput> {
@@ -600,7 +690,11 @@ impl World {
         Ok(CommandOutput::ok(format!(
             "{}/{name} patched{}\n",
             kind.qualified_kind(),
-            if outcome == Edit::Unchanged { " (no change)" } else { "" }
+            if outcome == Edit::Unchanged {
+                " (no change)"
+            } else {
+                ""
+            }
         )))
     }
 
@@ -626,7 +720,9 @@ impl World {
         let all = inv.flags.bool("all");
         let mut targets: Vec<(ResourceKind, String)> = Vec::new();
         for r in &refs {
-            let Some(kind) = served_kind(r)? else { continue };
+            let Some(kind) = served_kind(r)? else {
+                continue;
+            };
             match &r.name {
                 Some(n) => targets.push((kind, n.clone())),
                 None if all || !selector.is_empty() => {
@@ -635,7 +731,11 @@ impl World {
                         targets.push((kind, o.name().to_string()));
                     }
                 }
-                None => return Err(message("resource(s) were provided, but no name was specified")),
+                None => {
+                    return Err(message(
+                        "resource(s) were provided, but no name was specified",
+                    ));
+                }
             }
         }
         let overwrite = inv.flags.bool("overwrite");
@@ -648,7 +748,8 @@ impl World {
                         (false, Edit::Changed) => "labeled",
                         (false, Edit::Unchanged) => "not labeled",
                     };
-                    out.stdout.push_str(&format!("{}/{name} {word}\n", kind.qualified_kind()));
+                    out.stdout
+                        .push_str(&format!("{}/{name} {word}\n", kind.qualified_kind()));
                 }
                 Err(e) if e.reason == "BadRequest" => {
                     out.stderr.push_str(&format!("error: {}\n", e.message));
@@ -670,7 +771,9 @@ impl World {
         let mut targets: Vec<(ResourceKind, String)> = Vec::new();
         let mut out = CommandOutput::default();
         for r in &refs {
-            let Some(kind) = served_kind(r)? else { continue };
+            let Some(kind) = served_kind(r)? else {
+                continue;
+            };
             match &r.name {
                 Some(n) => targets.push((kind, n.clone())),
                 None if all || !selector.is_empty() => {
@@ -689,9 +792,16 @@ impl World {
             out.stderr.push_str("No resources found\n");
             return Ok(out);
         }
-        let grace = inv.flags.is_set("grace-period").then(|| inv.flags.int("grace-period"));
+        let grace = inv
+            .flags
+            .is_set("grace-period")
+            .then(|| inv.flags.int("grace-period"));
         let force = inv.flags.bool("force");
-        let grace = if force { Some(grace.unwrap_or(0).max(0)) } else { grace.filter(|g| *g >= 0) };
+        let grace = if force {
+            Some(grace.unwrap_or(0).max(0))
+        } else {
+            grace.filter(|g| *g >= 0)
+        };
         if force && grace == Some(0) {
             out.stderr.push_str("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n");
         }
@@ -699,8 +809,15 @@ impl World {
         for (kind, name) in targets {
             match self.delete(kind, ns, &name, grace) {
                 Ok(()) => {
-                    let forced = if force && grace == Some(0) { " force" } else { "" };
-                    out.stdout.push_str(&format!("{} \"{name}\"{forced} deleted\n", kind.qualified_kind()));
+                    let forced = if force && grace == Some(0) {
+                        " force"
+                    } else {
+                        ""
+                    };
+                    out.stdout.push_str(&format!(
+                        "{} \"{name}\"{forced} deleted\n",
+                        kind.qualified_kind()
+                    ));
                     if kind == ResourceKind::Pod {
                         deleted_pods.push(name);
                     }
@@ -727,14 +844,16 @@ impl World {
         let mut out = CommandOutput::default();
         for file in files {
             let Some(text) = self.scenario().file_text(&file) else {
-                out.stderr.push_str(&format!("error: the path \"{file}\" does not exist\n"));
+                out.stderr
+                    .push_str(&format!("error: the path \"{file}\" does not exist\n"));
                 out.status = 1;
                 continue;
             };
             let objects = match manifest::parse_documents(&text, &file) {
                 Ok(o) => o,
                 Err(e) => {
-                    out.stderr.push_str(&format!("error: error parsing {file}: {e}\n"));
+                    out.stderr
+                        .push_str(&format!("error: error parsing {file}: {e}\n"));
                     out.status = 1;
                     continue;
                 }
@@ -743,8 +862,11 @@ impl World {
                 set_default_namespace(&mut object, ns);
                 let kind = ResourceKind::resolve(object.kind());
                 let name = crate::world::manifest_name(&object);
-                let label = kind.map(|k| k.qualified_kind()).unwrap_or_else(|| object.kind().to_ascii_lowercase());
-                if create && let Some(k) = kind
+                let label = kind
+                    .map(|k| k.qualified_kind())
+                    .unwrap_or_else(|| object.kind().to_ascii_lowercase());
+                if create
+                    && let Some(k) = kind
                     && self.get(k, &object_namespace(&object, ns), &name).is_some()
                 {
                     out.stderr.push_str(&format!(
@@ -755,9 +877,14 @@ impl World {
                     continue;
                 }
                 match self.apply(object) {
-                    Ok(outcome) => out.stdout.push_str(&format!("{label}/{name} {}\n", if create { "created" } else { outcome.as_str() })),
+                    Ok(outcome) => out.stdout.push_str(&format!(
+                        "{label}/{name} {}\n",
+                        if create { "created" } else { outcome.as_str() }
+                    )),
                     Err(e) => {
-                        out.stderr.push_str(&format!("Error from server (NotFound): error when creating \"{file}\": {e}\n"));
+                        out.stderr.push_str(&format!(
+                            "Error from server (NotFound): error when creating \"{file}\": {e}\n"
+                        ));
                         out.status = 1;
                     }
                 }
@@ -768,7 +895,10 @@ impl World {
 
     fn cmd_version(&self, inv: &Invocation) -> CommandOutput {
         let server = &self.scenario().file.cluster.kubernetes_version;
-        let mut text = format!("Client Version: {}\nKustomize Version: v5.5.0\n", cli::CLIENT_VERSION);
+        let mut text = format!(
+            "Client Version: {}\nKustomize Version: v5.5.0\n",
+            CLIENT_VERSION
+        );
         if !inv.flags.bool("client") {
             text.push_str(&format!("Server Version: {server}\n"));
         }
@@ -797,9 +927,21 @@ fn push_target(targets: &mut Vec<Target>, kind: ResourceKind, name: Option<Strin
 
 fn selector_labels(o: &Object<'_>) -> BTreeMap<String, String> {
     match o {
-        Object::Deployment(d) => d.spec.as_ref().and_then(|s| s.selector.match_labels.clone()).unwrap_or_default(),
-        Object::ReplicaSet(r) => r.spec.as_ref().and_then(|s| s.selector.match_labels.clone()).unwrap_or_default(),
-        Object::Service(s) => s.spec.as_ref().and_then(|s| s.selector.clone()).unwrap_or_default(),
+        Object::Deployment(d) => d
+            .spec
+            .as_ref()
+            .and_then(|s| s.selector.match_labels.clone())
+            .unwrap_or_default(),
+        Object::ReplicaSet(r) => r
+            .spec
+            .as_ref()
+            .and_then(|s| s.selector.match_labels.clone())
+            .unwrap_or_default(),
+        Object::Service(s) => s
+            .spec
+            .as_ref()
+            .and_then(|s| s.selector.clone())
+            .unwrap_or_default(),
         _ => BTreeMap::new(),
     }
 }
@@ -809,10 +951,14 @@ fn parse_resource_list(text: &str) -> Result<BTreeMap<String, K8sQuantity>, Stri
     let mut out = BTreeMap::new();
     for part in text.split(',').filter(|p| !p.is_empty()) {
         let Some((k, v)) = part.split_once('=') else {
-            return Err(format!("invalid argument syntax {part}, expected <resource>=<value>"));
+            return Err(format!(
+                "invalid argument syntax {part}, expected <resource>=<value>"
+            ));
         };
         if crate::quantity::Quantity::parse(v).is_none() {
-            return Err(format!("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+            return Err(format!(
+                "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+            ));
         }
         out.insert(k.to_string(), K8sQuantity(v.to_string()));
     }
@@ -821,13 +967,16 @@ fn parse_resource_list(text: &str) -> Result<BTreeMap<String, K8sQuantity>, Stri
 
 fn object_namespace(m: &manifest::Manifest, default: &str) -> String {
     let meta = crate::world::manifest_meta(m);
-    meta.and_then(|m| m.namespace.clone()).unwrap_or_else(|| default.to_string())
+    meta.and_then(|m| m.namespace.clone())
+        .unwrap_or_else(|| default.to_string())
 }
 
 fn set_default_namespace(m: &mut manifest::Manifest, ns: &str) {
+    if matches!(m, manifest::Manifest::Namespace(_)) {
+        return;
+    }
     if let Some(meta) = crate::world::manifest_meta_mut(m)
         && meta.namespace.is_none()
-        && !matches!(m, manifest::Manifest::Namespace(_))
     {
         meta.namespace = Some(ns.to_string());
     }
@@ -873,7 +1022,11 @@ fn cmd_api_resources(inv: &Invocation) -> CommandOutput {
         w.write_str("NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND\n");
     }
     for r in super::resources::RESOURCES {
-        let api = if r.group.is_empty() { r.version.to_string() } else { format!("{}/{}", r.group, r.version) };
+        let api = if r.group.is_empty() {
+            r.version.to_string()
+        } else {
+            format!("{}/{}", r.group, r.version)
+        };
         w.write_str(&format!(
             "{}\t{}\t{api}\t{}\t{}\n",
             r.plural,

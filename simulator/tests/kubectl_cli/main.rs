@@ -6,5 +6,6 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
+mod cli;
 mod oracle;
 mod printers;

@@ -29,15 +29,44 @@ pub(crate) fn kubectl() -> Option<PathBuf> {
     found.map(Path::to_path_buf)
 }
 
-/// Runs the binary with `args`, isolated from any kubeconfig and cache on this machine.
+/// A kubeconfig whose only cluster listens on a closed port, so that nothing leaves the
+/// machine and every request fails fast.
+const KUBECONFIG: &str = "apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    server: http://127.0.0.1:1
+  name: sim
+contexts:
+- context:
+    cluster: sim
+    namespace: sock-shop
+    user: sim
+  name: sim
+current-context: sim
+users:
+- name: sim
+  user: {}
+";
+
+/// Runs the binary with `args`, isolated from any kubeconfig and cache on this machine and
+/// invoked as `kubectl` (kubectl quotes its own program name in some messages).
 pub(crate) fn run(bin: &Path, args: &[&str]) -> Output {
     let home = std::env::temp_dir().join("odyssey-kubectl-oracle-home");
-    std::fs::create_dir_all(&home).unwrap();
-    let out = Command::new(bin)
+    let bin_dir = home.join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let link = bin_dir.join("kubectl");
+    if std::fs::read_link(&link).ok().as_deref() != Some(bin) {
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(bin, &link).unwrap();
+    }
+    let config = home.join("config");
+    std::fs::write(&config, KUBECONFIG).unwrap();
+    let out = Command::new(&link)
         .args(args)
         .env_clear()
         .env("HOME", &home)
-        .env("KUBECONFIG", home.join("no-such-config"))
+        .env("KUBECONFIG", &config)
         .env("PATH", "/usr/bin:/bin")
         .output()
         .unwrap();

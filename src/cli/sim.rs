@@ -1,0 +1,87 @@
+//! `odyssey sim ...`: the simulated world on its own, for people and scripts.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use odyssey_simulator::{Scenario, World};
+
+/// Where the world comes from.
+#[derive(Debug, Args)]
+pub struct WorldArgs {
+    /// Scenario directory (holding `scenario.toml`); the built-in Sock Shop when absent.
+    #[arg(long, value_name = "DIR")]
+    pub scenario: Option<PathBuf>,
+    /// Seed of the world's generator; the scenario's own seed when absent.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+impl WorldArgs {
+    /// Loads the scenario and builds its world.
+    ///
+    /// # Errors
+    /// An unreadable or invalid scenario, or one whose objects cannot be applied.
+    pub fn build(&self) -> anyhow::Result<World> {
+        let scenario = match &self.scenario {
+            Some(dir) => Scenario::load(dir)
+                .with_context(|| format!("cannot load scenario {}", dir.display()))?,
+            None => Scenario::embedded_sock_shop(),
+        };
+        let seed = self.seed.unwrap_or(scenario.file.seed);
+        World::new(Arc::new(scenario), seed).context("cannot build the simulated world")
+    }
+}
+
+/// The `sim` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// Runs one kubectl command line against a fresh world; prints what kubectl would.
+    Kubectl {
+        /// The world.
+        #[command(flatten)]
+        world: WorldArgs,
+        /// The kubectl arguments, after `--`.
+        #[arg(last = true, allow_hyphen_values = true, value_name = "KUBECTL ARGS")]
+        args: Vec<String>,
+    },
+    /// Runs every line of a script in one world, each after a `$ LINE` header.
+    Exec {
+        /// The world.
+        #[command(flatten)]
+        world: WorldArgs,
+        /// The script: `kubectl ...` lines, `sleep 30s`, `#` comments.
+        #[arg(long, value_name = "FILE")]
+        script: PathBuf,
+    },
+}
+
+/// Runs a `sim` subcommand.
+///
+/// # Errors
+/// Harness failures: an unreadable scenario or script.
+pub fn run(cmd: SimCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        SimCommand::Kubectl { world, args } => {
+            let mut world = world.build()?;
+            let out = world.kubectl(&args);
+            print!("{}", out.stdout);
+            eprint!("{}", out.stderr);
+            Ok(ExitCode::from(u8::try_from(out.status).unwrap_or(1)))
+        }
+        SimCommand::Exec { world, script } => {
+            let text = std::fs::read_to_string(&script)
+                .with_context(|| format!("cannot read script {}", script.display()))?;
+            let mut world = world.build()?;
+            let (transcript, ok) = world.run_script(&text);
+            print!("{transcript}");
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}
