@@ -159,10 +159,12 @@ fn print_tables(
     wide: bool,
 ) -> String {
     let now = world.clock().now();
-    let mut w = TabWriter::new(TabConfig::KUBECTL_GET);
+    let mut text = String::new();
     for (i, (kind, objects)) in blocks.iter().enumerate() {
+        // Each type is its own table: kubectl flushes and forgets column widths between them.
+        let mut w = TabWriter::new(TabConfig::KUBECTL_GET);
         if i > 0 {
-            w.write_str("\n");
+            text.push('\n');
         }
         let columns: Vec<(usize, &table::Column)> = table::columns(*kind)
             .iter()
@@ -206,8 +208,9 @@ fn print_tables(
             w.write_str(&row.join("\t"));
             w.write_str("\n");
         }
+        text.push_str(&w.finish());
     }
-    w.finish()
+    text
 }
 
 /// The header of a `-L key` column: the last path segment of the key, upper-cased.

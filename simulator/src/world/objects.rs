@@ -245,6 +245,9 @@ impl World {
         if ports.is_empty() {
             ports = resolve_ports(svc, &Pod::default());
         }
+        // The endpoints controller lists addresses ordered by IP (as strings).
+        ready.sort_by(|a, b| a.ip.cmp(&b.ip));
+        not_ready.sort_by(|a, b| a.ip.cmp(&b.ip));
         let subsets = (!ready.is_empty() || !not_ready.is_empty()).then(|| {
             vec![EndpointSubset {
                 addresses: (!ready.is_empty()).then_some(ready),
