@@ -1,1 +1,4 @@
 //! The simulated Sock Shop.
+
+pub mod prometheus;
+pub mod promql;

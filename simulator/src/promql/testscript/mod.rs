@@ -1,0 +1,1 @@
+//! Runner for the PromQL test-script language.
