@@ -1,0 +1,4 @@
+//! Integration tests of the PromQL engine: the upstream conformance scripts, properties, and a
+//! differential comparison with a real Prometheus.
+
+mod conformance;
