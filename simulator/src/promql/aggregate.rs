@@ -211,17 +211,13 @@ fn top_k(a: &AggregateExpr, samples: Vec<Sample>, k: f64, top: bool) -> Vec<Samp
     out
 }
 
-fn valid_label_name(name: &str) -> bool {
-    !name.is_empty() && std::str::from_utf8(name.as_bytes()).is_ok() && !name.contains('\u{FFFD}')
-}
-
 fn count_values(
     a: &AggregateExpr,
     samples: Vec<Sample>,
     label: &str,
     ts: i64,
 ) -> Result<Vec<Sample>, EngineError> {
-    if !valid_label_name(label) {
+    if !crate::promql::functions::valid_label_name(label) {
         return Err(EngineError::InvalidArgument(format!(
             "invalid label name {label:?}"
         )));

@@ -72,6 +72,14 @@ pub(crate) fn call(ctx: &Ctx<'_>, c: &Call, ts: i64) -> Result<Value, EngineErro
             let v = eval_vector(ctx, arg(1)?, ts)?;
             Ok(Value::Vector(histogram::histogram_quantile(q, &v, ts)))
         }
+        "histogram_fraction" => {
+            let lower = eval_scalar(ctx, arg(0)?, ts)?;
+            let upper = eval_scalar(ctx, arg(1)?, ts)?;
+            let v = eval_vector(ctx, arg(2)?, ts)?;
+            Ok(Value::Vector(histogram::histogram_fraction(
+                lower, upper, &v, ts,
+            )))
+        }
         "round" => {
             let to = match args.get(1) {
                 Some(e) => eval_scalar(ctx, e, ts)?,
@@ -103,7 +111,7 @@ pub(crate) fn call(ctx: &Ctx<'_>, c: &Call, ts: i64) -> Result<Value, EngineErro
         "rate" | "increase" | "delta" | "irate" | "idelta" | "deriv" | "resets" | "changes"
         | "avg_over_time" | "sum_over_time" | "count_over_time" | "min_over_time"
         | "max_over_time" | "last_over_time" | "present_over_time" | "stddev_over_time"
-        | "stdvar_over_time" => {
+        | "stdvar_over_time" | "first_over_time" => {
             let r = eval_range(ctx, arg(0)?, ts)?;
             range_functions::apply(name, r, &[], ctx.opts.semantics, ts).map(Value::Vector)
         }
@@ -249,8 +257,13 @@ fn string_arg(ctx: &Ctx<'_>, expr: Option<&&Expr>, ts: i64) -> Result<String, En
     }
 }
 
-fn valid_label_name(name: &str) -> bool {
-    !name.is_empty()
+/// Prometheus 2.x label names: `[a-zA-Z_][a-zA-Z0-9_]*`.
+pub(crate) fn valid_label_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn label_replace(ctx: &Ctx<'_>, args: &[&Expr], ts: i64) -> Result<Value, EngineError> {

@@ -32,6 +32,7 @@ pub(crate) fn apply(
             "min_over_time" => Some(min_max(series, false)),
             "max_over_time" => Some(min_max(series, true)),
             "last_over_time" => series.points.last().map(|p| p.1),
+            "first_over_time" => series.points.first().map(|p| p.1),
             "present_over_time" => Some(1.0),
             "stddev_over_time" => Some(variance(values(series)).sqrt()),
             "stdvar_over_time" => Some(variance(values(series))),
@@ -49,7 +50,8 @@ pub(crate) fn apply(
                 labels: series.labels.clone(),
                 value,
                 timestamp_ms: ts,
-                drop_name: name != "last_over_time" || series.drop_name,
+                drop_name: !matches!(name, "last_over_time" | "first_over_time")
+                    || series.drop_name,
             });
         }
     }

@@ -102,7 +102,8 @@ pub(crate) fn parse_script(text: &str) -> Result<Vec<Command>, TestScriptError> 
         let start = i;
         let mut body = Vec::new();
         i += 1;
-        while i < lines.len() && !lines[i].is_empty() {
+        let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        while word != "clear" && i < lines.len() && !lines[i].is_empty() && !is_command(&lines[i]) {
             body.push((i + 1, lines[i].as_str()));
             i += 1;
         }
@@ -110,7 +111,6 @@ pub(crate) fn parse_script(text: &str) -> Result<Vec<Command>, TestScriptError> 
             line: start + 1,
             message,
         };
-        let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         match word {
             "clear" => commands.push(Command::Clear),
             "load" | "load_with_nhcb" => {
@@ -135,6 +135,12 @@ pub(crate) fn parse_script(text: &str) -> Result<Vec<Command>, TestScriptError> 
         }
     }
     Ok(commands)
+}
+
+/// Whether a line starts a new command.
+fn is_command(line: &str) -> bool {
+    let word = line.split_whitespace().next().unwrap_or("");
+    word == "clear" || word == "load" || word == "load_with_nhcb" || word.starts_with("eval")
 }
 
 fn parse_eval(
@@ -166,14 +172,19 @@ fn parse_eval(
         if words.len() < 7 || words[0] != "from" || words[2] != "to" || words[4] != "step" {
             return Err("expected 'range from <t> to <t> step <d> <query>'".into());
         }
-        let prefix_len = r.find(words[5]).map(|p| p + words[5].len()).unwrap_or(0);
+        // The query is what follows the sixth word.
+        let mut rest_q = r.trim_start();
+        for _ in 0..6 {
+            let end = rest_q.find(char::is_whitespace).unwrap_or(rest_q.len());
+            rest_q = rest_q[end..].trim_start();
+        }
         (
             EvalTime::Range {
                 start: parse_duration(words[1])?,
                 end: parse_duration(words[3])?,
                 step: parse_duration(words[5])?,
             },
-            r[prefix_len..].trim().to_string(),
+            rest_q.to_string(),
         )
     } else {
         return Err("expected 'instant' or 'range'".into());

@@ -20,7 +20,6 @@ const NATIVE_HISTOGRAM_FUNCTIONS: &[&str] = &[
     "histogram_count",
     "histogram_sum",
     "histogram_avg",
-    "histogram_fraction",
     "histogram_stddev",
     "histogram_stdvar",
     "histogram_quantiles",
