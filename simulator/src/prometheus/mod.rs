@@ -2,4 +2,9 @@
 
 pub mod api;
 pub mod form;
+mod json;
 mod params;
+mod parse_error;
+
+pub use api::{ApiResponse, BuildInfo, DroppedTarget, ErrorType, Target, TargetHealth};
+pub use form::Params;

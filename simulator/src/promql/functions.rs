@@ -326,12 +326,13 @@ fn label_join(ctx: &Ctx<'_>, args: &[&Expr], ts: i64) -> Result<Value, EngineErr
 }
 
 /// A civil date in UTC.
-struct Civil {
-    year: i64,
-    month: i64,
-    day: i64,
-    hour: i64,
-    minute: i64,
+pub(crate) struct Civil {
+    pub(crate) year: i64,
+    pub(crate) month: i64,
+    pub(crate) day: i64,
+    pub(crate) hour: i64,
+    pub(crate) minute: i64,
+    pub(crate) second: i64,
     weekday: i64,
     yearday: i64,
 }
@@ -350,7 +351,7 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 }
 
 /// Converts unix seconds to a UTC civil date (days-to-civil over 400-year eras).
-fn civil(secs: i64) -> Civil {
+pub(crate) fn civil(secs: i64) -> Civil {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let z = days + 719_468;
@@ -369,6 +370,7 @@ fn civil(secs: i64) -> Civil {
         day,
         hour: rem / 3600,
         minute: rem % 3600 / 60,
+        second: rem % 60,
         weekday: (days + 4).rem_euclid(7),
         yearday,
     }

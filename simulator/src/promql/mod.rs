@@ -7,7 +7,7 @@ mod aggregate;
 mod binary;
 mod engine;
 mod error;
-mod functions;
+pub(crate) mod functions;
 mod histogram;
 pub mod labels;
 mod math;
