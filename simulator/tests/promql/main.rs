@@ -2,3 +2,6 @@
 //! differential comparison with a real Prometheus.
 
 mod conformance;
+mod differential;
+mod fixture;
+mod store_size;
