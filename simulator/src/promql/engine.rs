@@ -46,6 +46,9 @@ impl Default for EngineOptions {
     }
 }
 
+/// The most evaluation steps one subquery may take (Prometheus limits loaded samples instead).
+const MAX_SUBQUERY_STEPS: i64 = 1_000_000;
+
 /// A PromQL engine: stateless apart from its options.
 #[derive(Debug, Clone, Default)]
 pub struct Engine {
@@ -77,7 +80,15 @@ pub(crate) struct RangeArg {
 ///
 /// [`EngineError::Parse`] with the parser's text.
 pub fn parse(query: &str) -> Result<Expr, EngineError> {
-    promql_parser::parser::parse(query).map_err(|message| EngineError::Parse { message })
+    // promql-parser 0.11 panics on some literals used as durations (`offset 1e300`,
+    // `x[NaN]`): contain that here so that no query string can bring the caller down.
+    // TODO: drop the guard once the parser reports those as errors.
+    match std::panic::catch_unwind(|| promql_parser::parser::parse(query)) {
+        Ok(result) => result.map_err(|message| EngineError::Parse { message }),
+        Err(_) => Err(EngineError::Parse {
+            message: "duration out of range".to_string(),
+        }),
+    }
 }
 
 impl Engine {
@@ -179,7 +190,10 @@ impl Engine {
                 }
                 other => return Err(EngineError::InvalidRangeQueryType(other.type_name())),
             }
-            t += step;
+            let Some(next) = t.checked_add(step) else {
+                break;
+            };
+            t = next;
         }
         Ok(out
             .into_iter()
@@ -373,8 +387,8 @@ fn selected<'a>(ctx: &Ctx<'a>, vs: &VectorSelector) -> Vec<&'a crate::promql::st
 /// Whether a sample at `t` lies inside a window ending at `end` of length `len`.
 fn after_window_start(opts: &EngineOptions, t: i64, end: i64, len: i64) -> bool {
     match opts.semantics {
-        Semantics::V2 => t >= end - len,
-        Semantics::V3 => t > end - len,
+        Semantics::V2 => t >= end.saturating_sub(len),
+        Semantics::V3 => t > end.saturating_sub(len),
     }
 }
 
@@ -384,7 +398,7 @@ pub(crate) fn select_vector(
     vs: &VectorSelector,
     ts: i64,
 ) -> Result<Vec<Sample>, EngineError> {
-    let t = at_time(ctx, &vs.at, ts) - offset_ms(&vs.offset);
+    let t = at_time(ctx, &vs.at, ts).saturating_sub(offset_ms(&vs.offset));
     let mut out = Vec::new();
     for series in selected(ctx, vs) {
         let times = series.timestamps();
@@ -408,7 +422,7 @@ pub(crate) fn select_vector(
 
 /// A matrix selector: every non-stale sample in the window, per series.
 fn select_matrix(ctx: &Ctx<'_>, ms: &MatrixSelector, ts: i64) -> Result<RangeArg, EngineError> {
-    let end = at_time(ctx, &ms.vs.at, ts) - offset_ms(&ms.vs.offset);
+    let end = at_time(ctx, &ms.vs.at, ts).saturating_sub(offset_ms(&ms.vs.offset));
     let range = i64::try_from(ms.range.as_millis()).unwrap_or(i64::MAX);
     let mut series_out = Vec::new();
     for series in selected(ctx, &ms.vs) {
@@ -436,7 +450,7 @@ fn select_matrix(ctx: &Ctx<'_>, ms: &MatrixSelector, ts: i64) -> Result<RangeArg
 
 /// A subquery: the inner expression evaluated at step-aligned times inside the window.
 fn subquery(ctx: &Ctx<'_>, sq: &SubqueryExpr, ts: i64) -> Result<RangeArg, EngineError> {
-    let end = at_time(ctx, &sq.at, ts) - offset_ms(&sq.offset);
+    let end = at_time(ctx, &sq.at, ts).saturating_sub(offset_ms(&sq.offset));
     let range = i64::try_from(sq.range.as_millis()).unwrap_or(i64::MAX);
     let step = sq
         .step
@@ -444,9 +458,12 @@ fn subquery(ctx: &Ctx<'_>, sq: &SubqueryExpr, ts: i64) -> Result<RangeArg, Engin
         .filter(|s| *s > 0)
         .unwrap_or(ctx.opts.default_subquery_step_ms);
     let lower = end.saturating_sub(range);
+    if range / step > MAX_SUBQUERY_STEPS {
+        return Err(EngineError::TooManySamples);
+    }
     let mut t = lower.div_euclid(step) * step;
     while !after_window_start(ctx.opts, t, end, range) {
-        t += step;
+        t = t.saturating_add(step);
     }
 
     let mut out: BTreeMap<Labels, (Vec<(i64, f64)>, bool)> = BTreeMap::new();
@@ -467,7 +484,10 @@ fn subquery(ctx: &Ctx<'_>, sq: &SubqueryExpr, ts: i64) -> Result<RangeArg, Engin
                 )));
             }
         }
-        t += step;
+        let Some(next) = t.checked_add(step) else {
+            break;
+        };
+        t = next;
     }
     Ok(RangeArg {
         series: out

@@ -48,6 +48,9 @@ pub enum EngineError {
     /// A range query got an expression that is not a scalar or instant vector.
     #[error("invalid expression type {0:?} for range query, must be Scalar or instant Vector")]
     InvalidRangeQueryType(&'static str),
+    /// A subquery would take too many steps.
+    #[error("query processing would load too many samples into memory in query execution")]
+    TooManySamples,
     /// A regex in a matcher or function does not compile.
     #[error("invalid regular expression in query")]
     Storage(#[from] StorageError),

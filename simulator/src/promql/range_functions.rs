@@ -88,9 +88,9 @@ fn extrapolated(
         }
     }
 
-    let range_start = arg.end - arg.range;
-    let mut to_start = (first_t - range_start) as f64 / 1000.0;
-    let mut to_end = (arg.end - last_t) as f64 / 1000.0;
+    let range_start = arg.end.saturating_sub(arg.range);
+    let mut to_start = first_t.saturating_sub(range_start) as f64 / 1000.0;
+    let mut to_end = arg.end.saturating_sub(last_t) as f64 / 1000.0;
     let sampled = (last_t - first_t) as f64 / 1000.0;
     let average = sampled / (points.len() - 1) as f64;
     let threshold = average * 1.1;
@@ -165,7 +165,7 @@ fn linear_regression(points: &[(i64, f64)], intercept_ms: i64) -> (f64, f64) {
     let (mut sxy, mut cxy, mut sx2, mut cx2) = (0.0, 0.0, 0.0, 0.0);
     for &(t, v) in points {
         n += 1.0;
-        let x = (t - intercept_ms) as f64 / 1000.0;
+        let x = t.saturating_sub(intercept_ms) as f64 / 1000.0;
         (sx, cx) = kahan_inc(x, sx, cx);
         (sy, cy) = kahan_inc(v, sy, cy);
         (sxy, cxy) = kahan_inc(x * v, sxy, cxy);

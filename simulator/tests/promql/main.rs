@@ -4,4 +4,5 @@
 mod conformance;
 mod differential;
 mod fixture;
+mod properties;
 mod store_size;
