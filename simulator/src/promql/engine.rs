@@ -502,3 +502,109 @@ fn subquery(ctx: &Ctx<'_>, sq: &SubqueryExpr, ts: i64) -> Result<RangeArg, Engin
         range,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn store() -> Store {
+        let mut s = Store::new();
+        let a = Labels::from_pairs([("__name__", "m"), ("pod", "a")]);
+        let b = Labels::from_pairs([("__name__", "m"), ("pod", "b")]);
+        for k in 0..20 {
+            s.append(&a, k * 15_000, k as f64).unwrap();
+            if k < 10 {
+                s.append(&b, k * 15_000, 100.0 + k as f64).unwrap();
+            }
+        }
+        // Pod b fails after its tenth scrape: the scraper writes a staleness marker.
+        s.append_stale(&b, 150_000).unwrap();
+        s
+    }
+
+    fn vector(v: Value) -> Vec<Sample> {
+        match v {
+            Value::Vector(s) => s,
+            other => panic!("expected a vector, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_stale_series_disappears_right_after_its_last_scrape() {
+        let e = Engine::default();
+        assert_eq!(
+            vector(e.instant_query(&store(), "m", 140_000).unwrap()).len(),
+            2
+        );
+        let after = vector(e.instant_query(&store(), "m", 151_000).unwrap());
+        assert_eq!(after.len(), 1);
+        assert_eq!(after[0].labels.get("pod"), Some("a"));
+    }
+
+    #[test]
+    fn lookback_finds_samples_up_to_five_minutes_old() {
+        let e = Engine::default();
+        let t = 19 * 15_000;
+        assert_eq!(
+            vector(
+                e.instant_query(&store(), "m{pod=\"a\"}", t + 299_000)
+                    .unwrap()
+            )
+            .len(),
+            1
+        );
+        assert!(
+            vector(
+                e.instant_query(&store(), "m{pod=\"a\"}", t + 301_000)
+                    .unwrap()
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn offset_and_at_shift_the_evaluation_time() {
+        let e = Engine::default();
+        let v = vector(
+            e.instant_query(&store(), "m{pod=\"a\"} offset 1m", 150_000)
+                .unwrap(),
+        );
+        assert_eq!(v[0].value, 6.0);
+        let v = vector(
+            e.instant_query(&store(), "m{pod=\"a\"} @ 30", 285_000)
+                .unwrap(),
+        );
+        assert_eq!(v[0].value, 2.0);
+    }
+
+    #[test]
+    fn rate_of_a_steady_counter_drops_the_name() {
+        let e = Engine::default();
+        let v = vector(
+            e.instant_query(&store(), "rate(m{pod=\"a\"}[1m])", 285_000)
+                .unwrap(),
+        );
+        assert!((v[0].value - 1.0 / 15.0).abs() < 1e-12);
+        assert_eq!(v[0].labels.metric_name(), None);
+    }
+
+    #[test]
+    fn range_queries_skip_steps_without_data() {
+        let e = Engine::default();
+        let r = e
+            .range_query(&store(), "m{pod=\"b\"}", 0, 600_000, 60_000)
+            .unwrap();
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].points.len(), 3);
+    }
+
+    #[test]
+    fn range_query_of_a_range_vector_is_rejected() {
+        let e = Engine::default();
+        assert!(matches!(
+            e.range_query(&store(), "m[1m]", 0, 60_000, 15_000),
+            Err(EngineError::InvalidRangeQueryType("range vector"))
+        ));
+    }
+}
