@@ -8,6 +8,8 @@ pub mod clock;
 pub mod fault;
 pub mod kubectl;
 pub mod manifest;
+pub mod prometheus;
+pub mod promql;
 pub mod quantity;
 pub mod scenario;
 pub mod session;

@@ -1,0 +1,610 @@
+//! The evaluator: instant and range queries over a [`Store`], one timestamp at a time.
+
+use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use promql_parser::label::MatchOp as ParserMatchOp;
+use promql_parser::parser::{
+    AtModifier, Expr, MatrixSelector, Offset, SubqueryExpr, VectorSelector,
+};
+
+use crate::promql::error::EngineError;
+use crate::promql::labels::{Labels, METRIC_NAME};
+use crate::promql::storage::{LabelMatcher, MatchOp, Store, is_stale};
+use crate::promql::value::{RangeSeries, Sample, Value};
+use crate::promql::{aggregate, binary, functions};
+
+/// Which Prometheus generation's boundary rules to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Semantics {
+    /// Prometheus 2.x: range and lookback windows include their start (`[t-r, t]`) and rate
+    /// extrapolation caps at the counter's zero point before the gap threshold is applied.
+    #[default]
+    V2,
+    /// Prometheus 3.x: windows are left-open (`(t-r, t]`), as the upstream test scripts expect.
+    V3,
+}
+
+/// Tunables of the engine; the defaults are Prometheus's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineOptions {
+    /// How far back an instant selector looks for a sample (default 5 minutes).
+    pub lookback_delta_ms: i64,
+    /// The step of a subquery written without one (the global evaluation interval, 1 minute).
+    pub default_subquery_step_ms: i64,
+    /// Window boundary rules.
+    pub semantics: Semantics,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            lookback_delta_ms: 5 * 60 * 1000,
+            default_subquery_step_ms: 60 * 1000,
+            semantics: Semantics::V2,
+        }
+    }
+}
+
+/// The most evaluation steps one subquery may take (Prometheus limits loaded samples instead).
+const MAX_SUBQUERY_STEPS: i64 = 1_000_000;
+
+/// A PromQL engine: stateless apart from its options.
+#[derive(Debug, Clone, Default)]
+pub struct Engine {
+    /// The options in force.
+    pub options: EngineOptions,
+}
+
+/// The state of one query evaluation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub(crate) store: &'a Store,
+    pub(crate) opts: &'a EngineOptions,
+    pub(crate) start: i64,
+    pub(crate) end: i64,
+}
+
+/// A range-vector argument with the window it was selected over.
+pub(crate) struct RangeArg {
+    pub(crate) series: Vec<RangeSeries>,
+    /// The window's end (evaluation time after `@` and `offset`).
+    pub(crate) end: i64,
+    /// The window's length.
+    pub(crate) range: i64,
+}
+
+/// Parses a query, mapping the parser's message into [`EngineError::Parse`].
+///
+/// # Errors
+///
+/// [`EngineError::Parse`] with the parser's text.
+pub fn parse(query: &str) -> Result<Expr, EngineError> {
+    // promql-parser 0.11 panics on some literals used as durations (`offset 1e300`,
+    // `x[NaN]`): contain that here so that no query string can bring the caller down.
+    // TODO: drop the guard once the parser reports those as errors.
+    match std::panic::catch_unwind(|| promql_parser::parser::parse(query)) {
+        Ok(result) => result.map_err(|message| EngineError::Parse { message }),
+        Err(_) => Err(EngineError::Parse {
+            message: "duration out of range".to_string(),
+        }),
+    }
+}
+
+impl Engine {
+    /// An engine with the given options.
+    pub fn new(options: EngineOptions) -> Self {
+        Self { options }
+    }
+
+    /// Evaluates `query` at `time_ms`, as `/api/v1/query` does.
+    ///
+    /// # Errors
+    ///
+    /// A parse error or an execution error ([`EngineError`]).
+    pub fn instant_query(
+        &self,
+        store: &Store,
+        query: &str,
+        time_ms: i64,
+    ) -> Result<Value, EngineError> {
+        let expr = parse(query)?;
+        self.instant_expr(store, &expr, time_ms)
+    }
+
+    /// Evaluates a parsed expression at `time_ms`.
+    ///
+    /// # Errors
+    ///
+    /// An execution error.
+    pub fn instant_expr(
+        &self,
+        store: &Store,
+        expr: &Expr,
+        time_ms: i64,
+    ) -> Result<Value, EngineError> {
+        let ctx = Ctx {
+            store,
+            opts: &self.options,
+            start: time_ms,
+            end: time_ms,
+        };
+        let value = eval(&ctx, expr, time_ms)?;
+        finish(value)
+    }
+
+    /// Evaluates `query` at `start, start+step, …, ≤ end`, as `/api/v1/query_range` does.
+    /// Series are sorted by labels; steps without a value are absent from `points`.
+    ///
+    /// # Errors
+    ///
+    /// A parse error, [`EngineError::InvalidRangeQueryType`] for a range-vector or string
+    /// expression, or an execution error.
+    pub fn range_query(
+        &self,
+        store: &Store,
+        query: &str,
+        start_ms: i64,
+        end_ms: i64,
+        step_ms: i64,
+    ) -> Result<Vec<RangeSeries>, EngineError> {
+        let expr = parse(query)?;
+        self.range_expr(store, &expr, start_ms, end_ms, step_ms)
+    }
+
+    /// Evaluates a parsed expression as a range query.
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::range_query`].
+    pub fn range_expr(
+        &self,
+        store: &Store,
+        expr: &Expr,
+        start_ms: i64,
+        end_ms: i64,
+        step_ms: i64,
+    ) -> Result<Vec<RangeSeries>, EngineError> {
+        use promql_parser::parser::value::ValueType;
+        match expr.value_type() {
+            ValueType::Matrix => return Err(EngineError::InvalidRangeQueryType("range vector")),
+            ValueType::String => return Err(EngineError::InvalidRangeQueryType("string")),
+            _ => {}
+        }
+        let ctx = Ctx {
+            store,
+            opts: &self.options,
+            start: start_ms,
+            end: end_ms,
+        };
+        let step = step_ms.max(1);
+        let mut out: BTreeMap<Labels, Vec<(i64, f64)>> = BTreeMap::new();
+        let mut t = start_ms;
+        while t <= end_ms {
+            match finish(eval(&ctx, expr, t)?)? {
+                Value::Scalar(v) => out.entry(Labels::new()).or_default().push((t, v)),
+                Value::Vector(samples) => {
+                    for s in samples {
+                        out.entry(s.labels).or_default().push((t, s.value));
+                    }
+                }
+                other => return Err(EngineError::InvalidRangeQueryType(other.type_name())),
+            }
+            let Some(next) = t.checked_add(step) else {
+                break;
+            };
+            t = next;
+        }
+        Ok(out
+            .into_iter()
+            .map(|(labels, points)| RangeSeries {
+                labels,
+                points,
+                drop_name: false,
+            })
+            .collect())
+    }
+}
+
+/// Applies delayed metric-name removal and rejects duplicate label sets.
+fn finish(value: Value) -> Result<Value, EngineError> {
+    match value {
+        Value::Vector(mut samples) => {
+            for s in &mut samples {
+                if s.drop_name {
+                    s.labels.remove(METRIC_NAME);
+                    s.drop_name = false;
+                }
+            }
+            check_unique(samples.iter().map(|s| &s.labels))?;
+            Ok(Value::Vector(samples))
+        }
+        Value::Matrix(mut series) => {
+            for s in &mut series {
+                if s.drop_name {
+                    s.labels.remove(METRIC_NAME);
+                    s.drop_name = false;
+                }
+            }
+            check_unique(series.iter().map(|s| &s.labels))?;
+            Ok(Value::Matrix(series))
+        }
+        other => Ok(other),
+    }
+}
+
+/// Fails with [`EngineError::DuplicateLabelset`] when two label sets are equal.
+pub(crate) fn check_unique<'a>(
+    labels: impl Iterator<Item = &'a Labels>,
+) -> Result<(), EngineError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for l in labels {
+        if !seen.insert(l) {
+            return Err(EngineError::DuplicateLabelset);
+        }
+    }
+    Ok(())
+}
+
+/// Evaluates `expr` at `ts`.
+pub(crate) fn eval(ctx: &Ctx<'_>, expr: &Expr, ts: i64) -> Result<Value, EngineError> {
+    match expr {
+        Expr::NumberLiteral(n) => Ok(Value::Scalar(n.val)),
+        Expr::StringLiteral(s) => Ok(Value::String(s.val.clone())),
+        Expr::Paren(p) => eval(ctx, &p.expr, ts),
+        Expr::Unary(u) => match eval(ctx, &u.expr, ts)? {
+            Value::Scalar(v) => Ok(Value::Scalar(-v)),
+            Value::Vector(mut samples) => {
+                for s in &mut samples {
+                    s.value = -s.value;
+                    s.drop_name = true;
+                    s.timestamp_ms = ts;
+                }
+                Ok(Value::Vector(samples))
+            }
+            other => Err(EngineError::Unsupported(format!(
+                "unary minus on {}",
+                other.type_name()
+            ))),
+        },
+        Expr::Binary(b) => binary::eval_binary(ctx, b, ts),
+        Expr::Aggregate(a) => aggregate::eval_aggregate(ctx, a, ts),
+        Expr::Call(c) => functions::call(ctx, c, ts),
+        Expr::VectorSelector(vs) => Ok(Value::Vector(select_vector(ctx, vs, ts)?)),
+        Expr::MatrixSelector(ms) => Ok(Value::Matrix(select_matrix(ctx, ms, ts)?.series)),
+        Expr::Subquery(sq) => Ok(Value::Matrix(subquery(ctx, sq, ts)?.series)),
+        Expr::Extension(_) => Err(EngineError::Unsupported("extension node".into())),
+    }
+}
+
+/// Evaluates `expr` and requires an instant vector.
+pub(crate) fn eval_vector(ctx: &Ctx<'_>, expr: &Expr, ts: i64) -> Result<Vec<Sample>, EngineError> {
+    match eval(ctx, expr, ts)? {
+        Value::Vector(v) => Ok(v),
+        other => Err(EngineError::InvalidArgument(format!(
+            "expected instant vector, got {}",
+            other.type_name()
+        ))),
+    }
+}
+
+/// Evaluates `expr` and requires a scalar.
+pub(crate) fn eval_scalar(ctx: &Ctx<'_>, expr: &Expr, ts: i64) -> Result<f64, EngineError> {
+    match eval(ctx, expr, ts)? {
+        Value::Scalar(v) => Ok(v),
+        other => Err(EngineError::InvalidArgument(format!(
+            "expected scalar, got {}",
+            other.type_name()
+        ))),
+    }
+}
+
+/// Evaluates a range-vector argument (a matrix selector or a subquery) with its window.
+pub(crate) fn eval_range(ctx: &Ctx<'_>, expr: &Expr, ts: i64) -> Result<RangeArg, EngineError> {
+    match expr {
+        Expr::MatrixSelector(ms) => select_matrix(ctx, ms, ts),
+        Expr::Subquery(sq) => subquery(ctx, sq, ts),
+        Expr::Paren(p) => eval_range(ctx, &p.expr, ts),
+        other => Err(EngineError::InvalidArgument(format!(
+            "expected range vector, got {other}"
+        ))),
+    }
+}
+
+/// The time a node is evaluated at after its `@` modifier.
+fn at_time(ctx: &Ctx<'_>, at: &Option<AtModifier>, ts: i64) -> i64 {
+    match at {
+        None => ts,
+        Some(AtModifier::Start) => ctx.start,
+        Some(AtModifier::End) => ctx.end,
+        Some(AtModifier::At(t)) => system_time_ms(*t),
+    }
+}
+
+/// Milliseconds since the epoch of a parser timestamp (negative before 1970).
+fn system_time_ms(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+/// An offset in milliseconds (positive looks back).
+fn offset_ms(offset: &Option<Offset>) -> i64 {
+    match offset {
+        None => 0,
+        Some(Offset::Pos(d)) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Some(Offset::Neg(d)) => -i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+/// The store matchers of a selector: the metric name plus each written matcher.
+/// A selector with `or` alternatives yields one matcher list per alternative.
+fn matcher_sets(vs: &VectorSelector) -> Vec<Vec<LabelMatcher>> {
+    let convert = |m: &promql_parser::label::Matcher| LabelMatcher {
+        name: m.name.clone(),
+        op: match &m.op {
+            ParserMatchOp::Equal => MatchOp::Equal(m.value.clone()),
+            ParserMatchOp::NotEqual => MatchOp::NotEqual(m.value.clone()),
+            ParserMatchOp::Re(r) => MatchOp::Regex(r.clone()),
+            ParserMatchOp::NotRe(r) => MatchOp::NotRegex(r.clone()),
+        },
+    };
+    let with_name = |mut list: Vec<LabelMatcher>| {
+        if let Some(name) = &vs.name {
+            list.insert(0, LabelMatcher::equal(METRIC_NAME, name));
+        }
+        list
+    };
+    if vs.matchers.or_matchers.is_empty() {
+        vec![with_name(
+            vs.matchers.matchers.iter().map(convert).collect(),
+        )]
+    } else {
+        vs.matchers
+            .or_matchers
+            .iter()
+            .map(|alt| with_name(alt.iter().map(convert).collect()))
+            .collect()
+    }
+}
+
+/// The stored series a selector names, each once, in label order.
+fn selected<'a>(ctx: &Ctx<'a>, vs: &VectorSelector) -> Vec<&'a crate::promql::storage::Series> {
+    let sets = matcher_sets(vs);
+    if sets.len() == 1 {
+        return ctx.store.select(&sets[0]);
+    }
+    let mut by_labels = BTreeMap::new();
+    for set in &sets {
+        for s in ctx.store.select(set) {
+            by_labels.insert(&s.labels, s);
+        }
+    }
+    by_labels.into_values().collect()
+}
+
+/// Whether a sample at `t` lies inside a window ending at `end` of length `len`.
+fn after_window_start(opts: &EngineOptions, t: i64, end: i64, len: i64) -> bool {
+    match opts.semantics {
+        Semantics::V2 => t >= end.saturating_sub(len),
+        Semantics::V3 => t > end.saturating_sub(len),
+    }
+}
+
+/// An instant vector selector: the newest non-stale sample within the lookback window.
+pub(crate) fn select_vector(
+    ctx: &Ctx<'_>,
+    vs: &VectorSelector,
+    ts: i64,
+) -> Result<Vec<Sample>, EngineError> {
+    let t = at_time(ctx, &vs.at, ts).saturating_sub(offset_ms(&vs.offset));
+    let mut out = Vec::new();
+    for series in selected(ctx, vs) {
+        let times = series.timestamps();
+        let idx = times.partition_point(|&x| x <= t);
+        if idx == 0 {
+            continue;
+        }
+        let (st, sv) = (times[idx - 1], series.values()[idx - 1]);
+        if is_stale(sv) || !after_window_start(ctx.opts, st, t, ctx.opts.lookback_delta_ms) {
+            continue;
+        }
+        out.push(Sample {
+            labels: series.labels.clone(),
+            value: sv,
+            timestamp_ms: st,
+            drop_name: false,
+        });
+    }
+    Ok(out)
+}
+
+/// A matrix selector: every non-stale sample in the window, per series.
+fn select_matrix(ctx: &Ctx<'_>, ms: &MatrixSelector, ts: i64) -> Result<RangeArg, EngineError> {
+    let end = at_time(ctx, &ms.vs.at, ts).saturating_sub(offset_ms(&ms.vs.offset));
+    let range = i64::try_from(ms.range.as_millis()).unwrap_or(i64::MAX);
+    let mut series_out = Vec::new();
+    for series in selected(ctx, &ms.vs) {
+        let r = series.range_indices(end.saturating_sub(range), end);
+        let points: Vec<(i64, f64)> = series.timestamps()[r.clone()]
+            .iter()
+            .zip(&series.values()[r])
+            .filter(|(t, v)| !is_stale(**v) && after_window_start(ctx.opts, **t, end, range))
+            .map(|(t, v)| (*t, *v))
+            .collect();
+        if !points.is_empty() {
+            series_out.push(RangeSeries {
+                labels: series.labels.clone(),
+                points,
+                drop_name: false,
+            });
+        }
+    }
+    Ok(RangeArg {
+        series: series_out,
+        end,
+        range,
+    })
+}
+
+/// A subquery: the inner expression evaluated at step-aligned times inside the window.
+fn subquery(ctx: &Ctx<'_>, sq: &SubqueryExpr, ts: i64) -> Result<RangeArg, EngineError> {
+    let end = at_time(ctx, &sq.at, ts).saturating_sub(offset_ms(&sq.offset));
+    let range = i64::try_from(sq.range.as_millis()).unwrap_or(i64::MAX);
+    let step = sq
+        .step
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .filter(|s| *s > 0)
+        .unwrap_or(ctx.opts.default_subquery_step_ms);
+    let lower = end.saturating_sub(range);
+    if range / step > MAX_SUBQUERY_STEPS {
+        return Err(EngineError::TooManySamples);
+    }
+    let mut t = lower.div_euclid(step) * step;
+    while !after_window_start(ctx.opts, t, end, range) {
+        t = t.saturating_add(step);
+    }
+
+    let mut out: BTreeMap<Labels, (Vec<(i64, f64)>, bool)> = BTreeMap::new();
+    while t <= end {
+        match eval(ctx, &sq.expr, t)? {
+            Value::Vector(samples) => {
+                for s in samples {
+                    let entry = out.entry(s.labels).or_default();
+                    entry.0.push((t, s.value));
+                    entry.1 |= s.drop_name;
+                }
+            }
+            Value::Scalar(v) => out.entry(Labels::new()).or_default().0.push((t, v)),
+            other => {
+                return Err(EngineError::InvalidArgument(format!(
+                    "subquery of {} is not allowed",
+                    other.type_name()
+                )));
+            }
+        }
+        let Some(next) = t.checked_add(step) else {
+            break;
+        };
+        t = next;
+    }
+    Ok(RangeArg {
+        series: out
+            .into_iter()
+            .map(|(labels, (points, drop_name))| RangeSeries {
+                labels,
+                points,
+                drop_name,
+            })
+            .collect(),
+        end,
+        range,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn store() -> Store {
+        let mut s = Store::new();
+        let a = Labels::from_pairs([("__name__", "m"), ("pod", "a")]);
+        let b = Labels::from_pairs([("__name__", "m"), ("pod", "b")]);
+        for k in 0..20 {
+            s.append(&a, k * 15_000, k as f64).unwrap();
+            if k < 10 {
+                s.append(&b, k * 15_000, 100.0 + k as f64).unwrap();
+            }
+        }
+        // Pod b fails after its tenth scrape: the scraper writes a staleness marker.
+        s.append_stale(&b, 150_000).unwrap();
+        s
+    }
+
+    fn vector(v: Value) -> Vec<Sample> {
+        match v {
+            Value::Vector(s) => s,
+            other => panic!("expected a vector, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_stale_series_disappears_right_after_its_last_scrape() {
+        let e = Engine::default();
+        assert_eq!(
+            vector(e.instant_query(&store(), "m", 140_000).unwrap()).len(),
+            2
+        );
+        let after = vector(e.instant_query(&store(), "m", 151_000).unwrap());
+        assert_eq!(after.len(), 1);
+        assert_eq!(after[0].labels.get("pod"), Some("a"));
+    }
+
+    #[test]
+    fn lookback_finds_samples_up_to_five_minutes_old() {
+        let e = Engine::default();
+        let t = 19 * 15_000;
+        assert_eq!(
+            vector(
+                e.instant_query(&store(), "m{pod=\"a\"}", t + 299_000)
+                    .unwrap()
+            )
+            .len(),
+            1
+        );
+        assert!(
+            vector(
+                e.instant_query(&store(), "m{pod=\"a\"}", t + 301_000)
+                    .unwrap()
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn offset_and_at_shift_the_evaluation_time() {
+        let e = Engine::default();
+        let v = vector(
+            e.instant_query(&store(), "m{pod=\"a\"} offset 1m", 150_000)
+                .unwrap(),
+        );
+        assert_eq!(v[0].value, 6.0);
+        let v = vector(
+            e.instant_query(&store(), "m{pod=\"a\"} @ 30", 285_000)
+                .unwrap(),
+        );
+        assert_eq!(v[0].value, 2.0);
+    }
+
+    #[test]
+    fn rate_of_a_steady_counter_drops_the_name() {
+        let e = Engine::default();
+        let v = vector(
+            e.instant_query(&store(), "rate(m{pod=\"a\"}[1m])", 285_000)
+                .unwrap(),
+        );
+        assert!((v[0].value - 1.0 / 15.0).abs() < 1e-12);
+        assert_eq!(v[0].labels.metric_name(), None);
+    }
+
+    #[test]
+    fn range_queries_skip_steps_without_data() {
+        let e = Engine::default();
+        let r = e
+            .range_query(&store(), "m{pod=\"b\"}", 0, 600_000, 60_000)
+            .unwrap();
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].points.len(), 3);
+    }
+
+    #[test]
+    fn range_query_of_a_range_vector_is_rejected() {
+        let e = Engine::default();
+        assert!(matches!(
+            e.range_query(&store(), "m[1m]", 0, 60_000, 15_000),
+            Err(EngineError::InvalidRangeQueryType("range vector"))
+        ));
+    }
+}
