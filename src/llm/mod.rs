@@ -34,7 +34,7 @@ pub use openai::{OpenAiBackend, OpenAiConfig, OpenAiError};
 pub use record::{RecordError, Recorder, RecordingHeader, RecordingHeaderBuilder};
 pub use replay::{ReplayError, ReplayMode, Replayer};
 pub use request::{CallContext, ChatReply, ChatRequest, Message, Params, Role, Speaker, Usage};
-// pub use synthetic::{SyntheticConfig, SyntheticModel};
+pub use synthetic::{MistakeRates, SyntheticConfig, SyntheticModel};
 
 /// The future returned by [`LanguageModel::chat`].
 pub type ChatFuture<'a> = Pin<Box<dyn Future<Output = Result<ChatReply, LlmError>> + Send + 'a>>;
