@@ -7,13 +7,14 @@ use super::evidence::Evidence;
 use super::intent::{Intent, service_in};
 use super::knowledge::ranked;
 use super::observe::{PromOutcome, Table, command_query, failure, prom_outcome, words};
-use super::{Turn, fenced};
+use super::{Turn, fenced, seeded};
 use crate::llm::protocol::{
     AgentAction, AgentReply, AgentResult, HistoryEntry, ResultFields, Section, extract_json,
 };
+use rand_chacha::ChaCha8Rng;
 
 /// After this many commands the agent reports what it has instead of trying more.
-const GIVE_UP_AFTER: usize = 12;
+const GIVE_UP_AFTER: usize = 15;
 
 /// Answers an agent prompt.
 pub(crate) fn answer(turn: &mut Turn<'_>) -> String {
@@ -182,6 +183,22 @@ impl Agent<'_, '_> {
                     fields: vec![("error_lines", json!(errors))],
                 })
             }
+            Intent::Unknown if service.is_empty() => {
+                let entry = latest_ok(&|e| {
+                    e.command.contains(" pods") && Table::parse(&e.output).is_some()
+                })?;
+                let table = Table::parse(&entry.output)?;
+                let running = table
+                    .rows
+                    .iter()
+                    .filter(|r| r.get("STATUS").is_some_and(|s| s == "Running"))
+                    .count();
+                let summary = format!("{} pod(s), {running} running", table.rows.len());
+                Some(Found {
+                    fields: vec![("summary", json!(summary))],
+                    ..Found::default()
+                })
+            }
             Intent::Unknown => {
                 let entry =
                     latest_ok(&|e| e.command.contains(" pods") && has_rows(&e.output, service))?;
@@ -205,6 +222,16 @@ impl Agent<'_, '_> {
         }
     }
 
+    /// A generator for the order guesses about `topic` are tried in, the same on every turn of
+    /// this task.
+    fn stable(&self, topic: &str) -> ChaCha8Rng {
+        let task = self.turn.task();
+        seeded(
+            self.turn.config.seed,
+            &format!("{task}\n{}\n{topic}", self.service),
+        )
+    }
+
     /// The next command, with the reason for it.
     fn next_command(&mut self) -> (String, String) {
         // A skill for this very step comes first, when adopted and not yet tried.
@@ -215,6 +242,10 @@ impl Agent<'_, '_> {
             );
         }
 
+        if self.service.is_empty() {
+            let thought = "The task names no service I know; looking at what runs.".to_owned();
+            return (thought, "kubectl get pods --all-namespaces".to_owned());
+        }
         let namespace = match self.namespace() {
             Ok(ns) => ns,
             Err(discovery) => return discovery,
@@ -222,7 +253,19 @@ impl Agent<'_, '_> {
         let service = self.service.clone();
         let ns = namespace.as_str();
         let command = match self.intent.clone() {
-            Intent::Latency(_) | Intent::Cpu | Intent::Memory => return self.query_step(ns),
+            Intent::Latency(_) | Intent::Cpu | Intent::Memory => {
+                // Selectors often name the namespace: after two empty answers on a guessed
+                // namespace, find out where the service runs before guessing on.
+                let guessed = self.evidence.namespace.best().is_none();
+                if guessed
+                    && self.evidence.refuted_queries.len() >= 2
+                    && !self.evidence.listed_all_namespaces
+                {
+                    let thought = format!("Finding out which namespace {} runs in.", self.service);
+                    return (thought, "kubectl get pods --all-namespaces".to_owned());
+                }
+                return self.query_step(ns);
+            }
             Intent::Health | Intent::Unknown | Intent::Logs if !self.has_pod_listing() => {
                 match self.label_key(ns) {
                     Ok(key) => format!("kubectl get pods -n {ns} -l {key}={service}"),
@@ -329,7 +372,11 @@ impl Agent<'_, '_> {
                 "kubectl get namespaces".to_owned(),
             ));
         }
-        let guesses = ranked(&prior, &|n| fact.ruled_out(n), &mut self.turn.rng);
+        let guesses = ranked(
+            &prior,
+            &|n| fact.ruled_out(n),
+            &mut self.stable("namespace"),
+        );
         Ok(guesses
             .into_iter()
             .next()
@@ -360,7 +407,7 @@ impl Agent<'_, '_> {
                 format!("kubectl get pods -n {ns} --show-labels"),
             ));
         }
-        let guesses = ranked(&prior, &|k| fact.ruled_out(k), &mut self.turn.rng);
+        let guesses = ranked(&prior, &|k| fact.ruled_out(k), &mut self.stable("label"));
         Ok(guesses
             .into_iter()
             .next()
@@ -456,7 +503,11 @@ impl Agent<'_, '_> {
             return best.to_owned();
         }
         let prior = self.turn.knowledge().prometheus_url.prior.clone();
-        let guesses = ranked(&prior, &|u| fact.ruled_out(u), &mut self.turn.rng);
+        let guesses = ranked(
+            &prior,
+            &|u| fact.ruled_out(u),
+            &mut self.stable("prometheus"),
+        );
         guesses
             .into_iter()
             .next()
@@ -482,7 +533,7 @@ impl Agent<'_, '_> {
         for s in ranked(
             &knowledge.job_selector.prior,
             &|_| false,
-            &mut self.turn.rng,
+            &mut self.stable("selector"),
         ) {
             let s = fill(&s, "");
             if !selectors.contains(&s) {
@@ -499,7 +550,11 @@ impl Agent<'_, '_> {
                     .filter(|m| m.ends_with("_bucket"))
                     .cloned()
                     .collect();
-                for m in ranked(&knowledge.latency.prior, &|_| false, &mut self.turn.rng) {
+                for m in ranked(
+                    &knowledge.latency.prior,
+                    &|_| false,
+                    &mut self.stable("latency"),
+                ) {
                     if !metrics.contains(&m) {
                         metrics.push(m);
                     }
@@ -514,11 +569,15 @@ impl Agent<'_, '_> {
             }
             Intent::Cpu => (
                 &knowledge.cpu,
-                ranked(&knowledge.cpu.prior, &|_| false, &mut self.turn.rng),
+                ranked(&knowledge.cpu.prior, &|_| false, &mut self.stable("cpu")),
             ),
             _ => (
                 &knowledge.memory,
-                ranked(&knowledge.memory.prior, &|_| false, &mut self.turn.rng),
+                ranked(
+                    &knowledge.memory.prior,
+                    &|_| false,
+                    &mut self.stable("memory"),
+                ),
             ),
         };
 
@@ -607,7 +666,8 @@ fn replace_flag_value(command: &str, flag: &str, value: &str) -> String {
     out.join(" ")
 }
 
-/// Puts what was found into the keys of the expected format.
+/// Puts what was found into the keys of the expected format; with nothing found, every key
+/// but the service is null and an `error` key says why.
 fn fill(
     template: &serde_json::Map<String, Value>,
     service: &str,
@@ -615,6 +675,19 @@ fn fill(
     found: &Found,
 ) -> ResultFields {
     let mut out = ResultFields::new();
+    if let Some((_, error)) = found.fields.iter().find(|(name, _)| *name == "error") {
+        for key in template.keys() {
+            let k = key.to_lowercase();
+            let value = if k.contains("service") || k.contains("component") {
+                json!(service)
+            } else {
+                Value::Null
+            };
+            out.insert(key.clone(), value);
+        }
+        out.insert("error".to_owned(), error.clone());
+        return out;
+    }
     for (key, example) in template {
         let k = key.to_lowercase();
         let value = if k.contains("service") || k.contains("component") {

@@ -60,7 +60,11 @@ pub(crate) fn answer(turn: &mut Turn<'_>) -> String {
 
     // What went wrong first, and what fixed it.
     if let Some(failed) = execution.iter().find(|e| !succeeded(e)) {
-        let first_line = failed.output.lines().next().unwrap_or("").trim();
+        let first_line = match prom_outcome(&failed.output) {
+            Some(PromOutcome::Empty) => "no series",
+            Some(PromOutcome::Error(_)) => "a query error",
+            _ => failed.output.lines().next().unwrap_or("").trim(),
+        };
         skills.push(SkillProposal {
             kind: SkillKind::Reflection,
             title: format!("What made \"{task}\" work"),

@@ -36,7 +36,8 @@ impl Intent {
     pub(crate) fn of(task: &str) -> Intent {
         let t = task.to_lowercase();
         let has = |w: &str| t.contains(w);
-        if has("auto-scal") || has("autoscal") || has("hpa") {
+        let word = |w: &str| contains_word(&t, w);
+        if has("auto-scal") || has("autoscal") || word("hpa") {
             return Intent::Autoscale;
         }
         if has("scale") {
@@ -51,7 +52,7 @@ impl Intent {
         if has("restart") {
             return Intent::Restart;
         }
-        if has("environment variable") || has(" env ") {
+        if has("environment variable") || word("env") {
             return env_assignment(task).map_or(Intent::Unknown, |(k, v)| Intent::SetEnv(k, v));
         }
         if has("latency") || has("percentile") || quantile_in(&t).is_some() {
@@ -63,7 +64,7 @@ impl Intent {
         if has("memory") {
             return Intent::Memory;
         }
-        if has("log") {
+        if word("log") || word("logs") {
             return Intent::Logs;
         }
         if has("replica") {

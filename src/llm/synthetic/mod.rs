@@ -213,21 +213,13 @@ impl SyntheticModel {
 
     /// Answers a request synchronously; [`LanguageModel::chat`] wraps this.
     pub fn answer(&self, request: &ChatRequest) -> ChatReply {
-        // The generator depends on the seed and the request only.
-        let mut seed_material = self.config.seed.to_le_bytes().to_vec();
-        seed_material.extend_from_slice(request.key().as_bytes());
-        let digest = hex_digest(&seed_material);
-        let mut seed = [0u8; 32];
-        for (i, byte) in seed.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&digest[2 * i..2 * i + 2], 16).expect("hex digest");
-        }
-
         let prompt = request.last_user().to_owned();
         let mut turn = Turn {
             config: &self.config,
             sections: Sections::parse(&prompt),
             text: prompt,
-            rng: ChaCha8Rng::from_seed(seed),
+            // The generator depends on the seed and the request only.
+            rng: seeded(self.config.seed, &request.key()),
         };
         let text = match request.role {
             Role::Curriculum => curriculum::answer(&mut turn),
@@ -272,8 +264,26 @@ impl LanguageModel for SyntheticModel {
     }
 }
 
+/// A generator seeded by `seed` and the digest of `topic`. Beliefs that must stay put over
+/// an episode (the order in which guesses are tried) use a topic made of the task and the
+/// service, so that every turn of the episode ranks them alike; one-off choices (mistakes) use
+/// the request's key.
+pub(crate) fn seeded(seed: u64, topic: &str) -> ChaCha8Rng {
+    let mut material = seed.to_le_bytes().to_vec();
+    material.extend_from_slice(topic.as_bytes());
+    let digest = hex_digest(&material);
+    let mut bytes = [0u8; 32];
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&digest[2 * i..2 * i + 2], 16).expect("a hex digest");
+    }
+    ChaCha8Rng::from_seed(bytes)
+}
+
 /// A reply as the synthetic model writes it: the JSON in a fence.
 pub(crate) fn fenced<T: Serialize>(value: &T) -> String {
     let json = serde_json::to_string_pretty(value).expect("reply records always serialise");
     format!("```json\n{json}\n```")
 }
+
+#[cfg(test)]
+mod tests;
