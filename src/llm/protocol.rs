@@ -15,12 +15,24 @@
 //! | `## History` | previous commands and their outputs: each entry is a line `$ <command line>` followed by the output verbatim (see [`HistoryEntry`]) |
 //! | `## Feedback` | environment, peer or hierarchical feedback on the previous attempt |
 //! | `## Expected result format` | a JSON object whose keys the result must have, e.g. `{"service": "catalogue", "p99_seconds": 0.0}` |
-//! | `## Results` | for the manager's combination step: each part's result, one `- <service>: <json>` line |
+//! | `## Results` | for the manager's combination step: each part's result, one `- <service>: <json>` line; for curator and verifier: the task's final result, one JSON object |
 //! | `## Previous tasks` | for the curriculum: one `- [success] <task>` or `- [failure] <task>` line per task |
-//! | `## Execution` | for curator and verifier: the task's history and final result |
+//! | `## Execution` | for curator and verifier: the task's commands and outputs, in the History format |
 //! | `## Reply format` | what the reply must look like (the JSON shape of the role's reply type) |
 //!
-//! Sections may come in any order and any may be missing; [`Sections::parse`] reads them back.
+//! Sections may come in any order and any may be missing; [`Prompt`] renders them in a fixed
+//! order and [`Sections::parse`] reads them back. Which sections each role gets:
+//!
+//! | role | sections |
+//! | --- | --- |
+//! | curriculum | Running state, Previous tasks, Skills (optional), Reply format |
+//! | manager | Task, Running state, Skills; then Results to combine; Feedback when re-decomposing |
+//! | agent | Task (the part's instruction), Service, Running state, Skills, History, Feedback, Expected result format |
+//! | curator | Task, Service, Execution, Results |
+//! | verifier | Task, Execution, Results |
+//!
+//! The role itself travels in [`ChatRequest::role`](super::ChatRequest); the system message
+//! says in words which role the model plays.
 //!
 //! # Replies
 //!
@@ -687,6 +699,37 @@ mod tests {
             parse_curriculum("{\"tasks\": 3}"),
             Err(ProtocolError::Shape { .. })
         ));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn an_action_is_recovered_from_any_surrounding_prose(
+            before in "[a-zA-Z ,.!]{0,40}",
+            after in "[a-zA-Z ,.!]{0,40}",
+            command in "kubectl get [a-z]{1,12} -n [a-z-]{1,12}",
+            fenced in proptest::bool::ANY,
+        ) {
+            let action = AgentAction { thought: "t".into(), command: command.clone() };
+            let json = serde_json::to_string(&action).unwrap();
+            let text = if fenced {
+                format!("{before}\n```json\n{json}\n```\n{after}")
+            } else {
+                format!("{before} {json} {after}")
+            };
+            let parsed = parse_agent(&text).unwrap();
+            proptest::prop_assert_eq!(parsed, AgentReply::Action(action));
+        }
+
+        #[test]
+        fn rendered_sections_parse_back(task in "[a-zA-Z0-9 ]{1,60}", feedback in "[a-zA-Z0-9 .:]{0,60}") {
+            let text = Prompt::new()
+                .section(Section::Task, task.clone())
+                .section(Section::Feedback, feedback.clone())
+                .render();
+            let sections = Sections::parse(&text);
+            proptest::prop_assert_eq!(sections.get(Section::Task), task.trim());
+            proptest::prop_assert_eq!(sections.get(Section::Feedback), feedback.trim());
+        }
     }
 
     #[test]

@@ -7,13 +7,17 @@
 mod session;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use odyssey::llm::protocol::{AgentReply, HistoryEntry, Prompt, Section, parse_agent};
 use odyssey::llm::record::Recording;
 use odyssey::llm::{
     BackendInfo, ChatFuture, ChatReply, ChatRequest, CostMeter, LanguageModel, LlmError, Metered,
-    MistakeRates, Price, PriceTable, RecordError, Recorder, RecordingHeader, ReplayError, Replayer,
-    Role, SyntheticConfig, SyntheticModel, Usage,
+    MistakeRates, OpenAiBackend, OpenAiConfig, OpenAiError, Price, PriceTable, RecordError,
+    Recorder, RecordingHeader, ReplayError, Replayer, Role, SyntheticConfig, SyntheticModel, Usage,
 };
 
 fn scratch(name: &str) -> PathBuf {
@@ -492,4 +496,175 @@ fn synthetic_agents_find_the_deployment_facts_from_outputs_over_many_seeds() {
             steps as f64 / f64::from(solved)
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The OpenAI-compatible backend against a scripted HTTP server on loopback: retries, refusals
+// and an unreachable server, without a model.
+
+/// Serves one scripted status per request (the last one repeats) and counts requests.
+async fn scripted_server(statuses: Vec<u16>) -> (u16, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            let status = statuses[n.min(statuses.len() - 1)];
+            tokio::spawn(async move {
+                read_request(&mut stream).await;
+                let body = if status == 200 {
+                    r#"{"id":"x","object":"chat.completion","created":1,"model":"scripted","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":11,"completion_tokens":2,"total_tokens":13}}"#.to_owned()
+                } else {
+                    format!(
+                        r#"{{"error":{{"message":"scripted failure {status}","type":"server_error","param":null,"code":null}}}}"#
+                    )
+                };
+                let head = format!(
+                    "HTTP/1.1 {status} Scripted\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes()).await;
+                let _ = stream.write_all(body.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    (port, count)
+}
+
+async fn read_request(stream: &mut tokio::net::TcpStream) {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf).await.unwrap_or(0);
+        if n == 0 {
+            return;
+        }
+        data.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&data).to_lowercase();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap())
+                })
+                .unwrap_or(0);
+            if data.len() >= end + 4 + length {
+                return;
+            }
+        }
+    }
+}
+
+fn scripted_backend(port: u16, max_retries: u32) -> OpenAiBackend {
+    let config = OpenAiConfig {
+        max_retries,
+        initial_backoff_ms: 20,
+        ..OpenAiConfig::default()
+            .with_base_url(format!("http://127.0.0.1:{port}/v1"))
+            .with_api_key("k")
+    };
+    OpenAiBackend::new(config).unwrap()
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_with_backoff_and_then_succeed() {
+    // The client library retries a 5xx three times itself; the backend retries the whole call.
+    let (port, count) = scripted_server(vec![503, 503, 503, 503, 503, 200]).await;
+    let reply = scripted_backend(port, 2)
+        .chat(&agent_request("hi"))
+        .await
+        .unwrap();
+    assert_eq!(reply.text, "hello");
+    assert_eq!(
+        reply.usage,
+        Usage {
+            prompt_tokens: 11,
+            completion_tokens: 2
+        }
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 6);
+}
+
+#[tokio::test]
+async fn retries_are_bounded_and_the_last_status_is_reported() {
+    let (port, count) = scripted_server(vec![500]).await;
+    let error = scripted_backend(port, 1)
+        .chat(&agent_request("hi"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            LlmError::OpenAi(OpenAiError::Status {
+                status: 500,
+                attempts: 2,
+                ..
+            })
+        ),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("scripted failure 500"),
+        "{error}"
+    );
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        8,
+        "two calls of four attempts each"
+    );
+}
+
+#[tokio::test]
+async fn a_refusal_is_not_retried() {
+    let (port, count) = scripted_server(vec![401]).await;
+    let error = scripted_backend(port, 3)
+        .chat(&agent_request("hi"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            LlmError::OpenAi(OpenAiError::Status {
+                status: 401,
+                attempts: 1,
+                ..
+            })
+        ),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("refused the request with status 401"),
+        "{error}"
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_clear_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let error = scripted_backend(port, 1)
+        .chat(&agent_request("hi"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            LlmError::OpenAi(OpenAiError::Unreachable { attempts: 2, .. })
+        ),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{error}"
+    );
 }

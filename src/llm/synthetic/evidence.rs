@@ -373,8 +373,10 @@ impl Evidence {
     }
 }
 
+/// A name with surrounding quotes and punctuation removed (a sentence's full stop included).
 fn clean_name(text: &str) -> String {
     text.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '/' || c == '.'))
+        .trim_end_matches('.')
         .to_owned()
 }
 

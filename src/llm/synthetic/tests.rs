@@ -496,3 +496,38 @@ fn verifier_accepts_a_complete_result_and_rejects_a_failed_command() {
     assert!(!verdict.success);
     insta::assert_snapshot!("verifier_failed", verdict.reason);
 }
+
+#[test]
+fn the_synthetic_model_reads_no_simulator_or_scenario() {
+    // It may only see the request; a dependency on the simulated world would be a side channel.
+    let sources = [
+        include_str!("mod.rs"),
+        include_str!("agent.rs"),
+        include_str!("curator.rs"),
+        include_str!("curriculum.rs"),
+        include_str!("evidence.rs"),
+        include_str!("intent.rs"),
+        include_str!("knowledge.rs"),
+        include_str!("manager.rs"),
+        include_str!("observe.rs"),
+        include_str!("verifier.rs"),
+    ];
+    let forbidden = [
+        "odyssey_simulator",
+        "crate::simulator",
+        "scenarios/",
+        "std::fs",
+        "SystemTime",
+        "Instant::now",
+        "thread_rng",
+        "OsRng",
+    ];
+    for source in sources {
+        for word in forbidden {
+            assert!(
+                !source.contains(word),
+                "the synthetic model mentions {word}"
+            );
+        }
+    }
+}
