@@ -4,5 +4,6 @@
 //! in the `odyssey-simulator` crate and is re-exported here as [`simulator`].
 
 pub mod cli;
+pub mod llm;
 
 pub use odyssey_simulator as simulator;
