@@ -15,6 +15,23 @@
 //! The prompts the learning system renders, and the replies it expects, follow the
 //! conversation protocol in [`protocol`]. [`BackendSpec`] turns a command-line value
 //! (`synthetic`, `openai`, `replay:FILE`) and [`LlmSettings`] into a backend.
+//!
+//! ```
+//! use odyssey::llm::protocol::{AgentReply, Prompt, Section, parse_agent};
+//! use odyssey::llm::{ChatRequest, Role, SyntheticConfig, SyntheticModel};
+//!
+//! let model = SyntheticModel::new(SyntheticConfig::with_seed(1));
+//! let prompt = Prompt::new()
+//!     .section(Section::Task, "Check the health of catalogue")
+//!     .section(Section::Service, "catalogue")
+//!     .render();
+//! let reply = model.answer(&ChatRequest::new(Role::Agent).user(prompt));
+//! match parse_agent(&reply.text)? {
+//!     AgentReply::Action(action) => assert!(action.command.starts_with("kubectl get pods")),
+//!     AgentReply::Result(_) => unreachable!("nothing has been observed yet"),
+//! }
+//! # Ok::<(), odyssey::llm::protocol::ProtocolError>(())
+//! ```
 
 pub mod cost;
 mod diff;
