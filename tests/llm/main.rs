@@ -689,3 +689,16 @@ async fn an_unreachable_server_is_a_clear_error() {
         "{error}"
     );
 }
+
+#[test]
+fn synthetic_episodes_are_identical_when_run_twice() {
+    for seed in [1, 2, 3] {
+        let model = SyntheticModel::new(SyntheticConfig::with_seed(seed));
+        let first = episode(&model, "Report the P99 latency of catalogue");
+        let again = episode(
+            &SyntheticModel::new(SyntheticConfig::with_seed(seed)),
+            "Report the P99 latency of catalogue",
+        );
+        assert_eq!(first, again, "seed {seed}");
+    }
+}
