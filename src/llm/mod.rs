@@ -13,7 +13,25 @@
 //! budget per trial).
 //!
 //! The prompts the learning system renders, and the replies it expects, follow the
-//! conversation protocol in [`protocol`].
+//! conversation protocol in [`protocol`]. [`BackendSpec`] turns a command-line value
+//! (`synthetic`, `openai`, `replay:FILE`) and [`LlmSettings`] into a backend.
+//!
+//! ```
+//! use odyssey::llm::protocol::{AgentReply, Prompt, Section, parse_agent};
+//! use odyssey::llm::{ChatRequest, Role, SyntheticConfig, SyntheticModel};
+//!
+//! let model = SyntheticModel::new(SyntheticConfig::with_seed(1));
+//! let prompt = Prompt::new()
+//!     .section(Section::Task, "Check the health of catalogue")
+//!     .section(Section::Service, "catalogue")
+//!     .render();
+//! let reply = model.answer(&ChatRequest::new(Role::Agent).user(prompt));
+//! match parse_agent(&reply.text)? {
+//!     AgentReply::Action(action) => assert!(action.command.starts_with("kubectl get pods")),
+//!     AgentReply::Result(_) => unreachable!("nothing has been observed yet"),
+//! }
+//! # Ok::<(), odyssey::llm::protocol::ProtocolError>(())
+//! ```
 
 pub mod cost;
 mod diff;
@@ -22,6 +40,7 @@ pub mod protocol;
 pub mod record;
 pub mod replay;
 pub mod request;
+pub mod spec;
 pub mod synthetic;
 
 use std::collections::BTreeMap;
@@ -34,7 +53,8 @@ pub use openai::{OpenAiBackend, OpenAiConfig, OpenAiError};
 pub use record::{RecordError, Recorder, RecordingHeader, RecordingHeaderBuilder};
 pub use replay::{ReplayError, ReplayMode, Replayer};
 pub use request::{CallContext, ChatReply, ChatRequest, Message, Params, Role, Speaker, Usage};
-pub use synthetic::{MistakeRates, SyntheticConfig, SyntheticModel};
+pub use spec::{BackendSpec, LlmSettings, SpecError};
+pub use synthetic::{Knowledge, MistakeRates, SyntheticConfig, SyntheticModel};
 
 /// The future returned by [`LanguageModel::chat`].
 pub type ChatFuture<'a> = Pin<Box<dyn Future<Output = Result<ChatReply, LlmError>> + Send + 'a>>;

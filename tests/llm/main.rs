@@ -381,6 +381,12 @@ fn script(command: &str) -> String {
         if command.starts_with("kubectl scale deployment catalogue --replicas=3") {
             return "deployment.apps/catalogue scaled".into();
         }
+        if command.starts_with("kubectl rollout restart deployment/catalogue") {
+            return "deployment.apps/catalogue restarted".into();
+        }
+        if command.starts_with("kubectl rollout undo deployment/catalogue") {
+            return "deployment.apps/catalogue rolled back".into();
+        }
         return "error: the script does not know this command".into();
     }
     if command.starts_with("curl") {
@@ -390,8 +396,10 @@ fn script(command: &str) -> String {
         if !command.contains("http://prometheus.monitoring:9090") {
             return "curl: (6) Could not resolve host: wrong".into();
         }
-        if command.contains("request_duration_seconds_bucket{job=\"sock-shop/catalogue\"}")
-            && !command.contains("http_request")
+        let cpu =
+            "container_cpu_usage_seconds_total{namespace=\"sock-shop\",pod=~\"catalogue-.*\"}";
+        let latency = "request_duration_seconds_bucket{job=\"sock-shop/catalogue\"}";
+        if command.contains(cpu) || (command.contains(latency) && !command.contains("http_request"))
         {
             return r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1764770000,"0.0473"]}]}}"#.into();
         }
@@ -451,6 +459,10 @@ fn odyssey_expected(task: &str) -> &'static str {
         r#"{"service": "catalogue", "p99_latency_seconds": 0.0}"#
     } else if task.contains("Scale") {
         r#"{"service": "catalogue", "replicas": 3}"#
+    } else if task.contains("CPU") {
+        r#"{"service": "catalogue", "cpu_cores": 0.0}"#
+    } else if task.contains("Restart") || task.contains("Roll back") {
+        r#"{"service": "catalogue", "done": true}"#
     } else {
         r#"{"service": "catalogue", "healthy": true}"#
     }
@@ -460,8 +472,11 @@ fn odyssey_expected(task: &str) -> &'static str {
 fn synthetic_agents_find_the_deployment_facts_from_outputs_over_many_seeds() {
     let tasks = [
         "Report the P99 latency of catalogue",
+        "Report the CPU usage of catalogue",
         "Check the health of catalogue",
         "Scale catalogue to 3 replicas",
+        "Restart all the pods of catalogue",
+        "Roll back catalogue to the previous image",
     ];
     for task in tasks {
         let mut solved = 0;
@@ -483,6 +498,12 @@ fn synthetic_agents_find_the_deployment_facts_from_outputs_over_many_seeds() {
                     result.get("p99_latency_seconds") == Some(&serde_json::json!(0.0473))
                 }
                 t if t.contains("Scale") => result.get("replicas") == Some(&serde_json::json!(3)),
+                t if t.contains("CPU") => {
+                    result.get("cpu_cores") == Some(&serde_json::json!(0.0473))
+                }
+                t if t.contains("Restart") || t.contains("Roll back") => {
+                    result.get("done") == Some(&serde_json::json!(true))
+                }
                 _ => result.get("healthy") == Some(&serde_json::json!(true)),
             };
             if right {
@@ -667,4 +688,17 @@ async fn an_unreachable_server_is_a_clear_error() {
         error.to_string().contains(&format!("127.0.0.1:{port}")),
         "{error}"
     );
+}
+
+#[test]
+fn synthetic_episodes_are_identical_when_run_twice() {
+    for seed in [1, 2, 3] {
+        let model = SyntheticModel::new(SyntheticConfig::with_seed(seed));
+        let first = episode(&model, "Report the P99 latency of catalogue");
+        let again = episode(
+            &SyntheticModel::new(SyntheticConfig::with_seed(seed)),
+            "Report the P99 latency of catalogue",
+        );
+        assert_eq!(first, again, "seed {seed}");
+    }
 }

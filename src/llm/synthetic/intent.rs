@@ -55,7 +55,7 @@ impl Intent {
         if has("environment variable") || word("env") {
             return env_assignment(task).map_or(Intent::Unknown, |(k, v)| Intent::SetEnv(k, v));
         }
-        if has("latency") || has("percentile") || quantile_in(&t).is_some() {
+        if has("latency") || has("percentile") || has("performance") || quantile_in(&t).is_some() {
             return Intent::Latency(quantile_in(&t).unwrap_or(0.99));
         }
         if has("cpu") {

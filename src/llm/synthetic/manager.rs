@@ -38,6 +38,18 @@ fn plan(turn: &mut Turn<'_>) -> String {
             services.push(s);
         }
     }
+    // A task about "your component" goes to every service the running state names.
+    if services.is_empty() {
+        let state = turn.sections.get(Section::RunningState).to_lowercase();
+        services = turn
+            .knowledge()
+            .services
+            .known
+            .iter()
+            .filter(|s| contains_word(&state, s))
+            .cloned()
+            .collect();
+    }
     if services.is_empty() {
         services.push(String::new());
     }

@@ -531,3 +531,23 @@ fn the_synthetic_model_reads_no_simulator_or_scenario() {
         }
     }
 }
+
+#[test]
+fn manager_sends_a_task_about_your_component_to_every_service_in_the_running_state() {
+    let prompt = Prompt::new()
+        .section(
+            Section::Task,
+            "Check whether your microservice component performance is normal immediately.",
+        )
+        .section(
+            Section::RunningState,
+            "Services under management: catalogue, front-end",
+        );
+    let ManagerReply::Plan(plan) =
+        parse_manager(&ask(&careful(1), Role::Manager, &prompt)).unwrap()
+    else {
+        panic!()
+    };
+    let services: Vec<&str> = plan.parts.iter().map(|p| p.service.as_str()).collect();
+    assert_eq!(services, ["front-end", "catalogue"]);
+}
