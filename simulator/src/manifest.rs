@@ -9,6 +9,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// One object read from a manifest, in its typed form where the simulator models the kind.
+// Manifests are few and short-lived; boxing the large variants would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Manifest {
     /// A `v1` Namespace.

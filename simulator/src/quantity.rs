@@ -60,14 +60,6 @@ impl Quantity {
         })
     }
 
-    /// The sum of two quantities; binary if either is.
-    pub fn add(self, other: Quantity) -> Quantity {
-        Quantity {
-            millis: self.millis + other.millis,
-            binary: self.binary || other.binary,
-        }
-    }
-
     /// The value in milli-units, as `MilliValue()` reads it.
     pub fn milli_value(self) -> i128 {
         self.millis
@@ -115,6 +107,18 @@ impl Quantity {
     }
 }
 
+impl std::ops::Add for Quantity {
+    type Output = Quantity;
+
+    /// The sum of two quantities; binary if either is.
+    fn add(self, other: Quantity) -> Quantity {
+        Quantity {
+            millis: self.millis + other.millis,
+            binary: self.binary || other.binary,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -122,20 +126,13 @@ mod tests {
 
     #[test]
     fn quantities_parse_sum_and_print_canonically() {
-        let cpu = Quantity::parse("100m")
-            .unwrap()
-            .add(Quantity::parse("99m").unwrap());
+        let cpu = Quantity::parse("100m").unwrap() + Quantity::parse("99m").unwrap();
         assert_eq!(cpu.canonical(), "199m");
         assert_eq!(
-            Quantity::parse("1")
-                .unwrap()
-                .add(Quantity::parse("500m").unwrap())
-                .canonical(),
+            (Quantity::parse("1").unwrap() + Quantity::parse("500m").unwrap()).canonical(),
             "1500m"
         );
-        let mem = Quantity::parse("512Mi")
-            .unwrap()
-            .add(Quantity::parse("512Mi").unwrap());
+        let mem = Quantity::parse("512Mi").unwrap() + Quantity::parse("512Mi").unwrap();
         assert_eq!(mem.canonical(), "1Gi");
         assert_eq!(Quantity::parse("300Mi").unwrap().canonical(), "300Mi");
         assert_eq!(Quantity::parse("1.5").unwrap().milli_value(), 1500);

@@ -92,7 +92,7 @@ fn parse_sleep(text: &str) -> Result<Millis, ()> {
         _ => (text, 1000.0),
     };
     let value: f64 = number.parse().map_err(|_| ())?;
-    if !value.is_finite() || value < 0.0 || value > 1e7 {
+    if !value.is_finite() || !(0.0..=1e7).contains(&value) {
         return parse_duration(text).map_err(|_| ());
     }
     Ok(Millis((value * scale).round() as i64))

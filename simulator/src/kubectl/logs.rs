@@ -197,7 +197,7 @@ fn run_lines(
             (at(901), "  .   ____          _            __ _ _".into()),
             (
                 at(902),
-                format!(":: Spring Boot ::        (v1.4.4.RELEASE)"),
+                ":: Spring Boot ::        (v1.4.4.RELEASE)".to_string(),
             ),
             (
                 at(5200),

@@ -328,9 +328,7 @@ impl World {
                         match pods.first() {
                             Some(p) => p.name().to_string(),
                             None => {
-                                return Err(message(format!(
-                                    "timed out waiting for the condition"
-                                )));
+                                return Err(message("timed out waiting for the condition"));
                             }
                         }
                     }
@@ -408,7 +406,7 @@ impl World {
             .args
             .iter()
             .cloned()
-            .partition(|a| !a.contains('=') && !(inv.verb == Verb::SetEnv && a.ends_with('-')));
+            .partition(|a| !(a.contains('=') || inv.verb == Verb::SetEnv && a.ends_with('-')));
         let refs = cli::resources_of(&resources).map_err(render_cli)?;
         let mut out = CommandOutput::default();
         for r in &refs {
@@ -639,7 +637,7 @@ impl World {
         let revision = inv.flags.int("revision");
         if revision > 0 {
             let Some((_, template, _)) = history.iter().find(|(r, _, _)| *r == revision) else {
-                return Err(message(format!("unable to find the specified revision")));
+                return Err(message("unable to find the specified revision"));
             };
             let body = crate::kubectl::describe::pod_template(template);
             return Ok(CommandOutput::ok(format!(
@@ -956,9 +954,10 @@ fn parse_resource_list(text: &str) -> Result<BTreeMap<String, K8sQuantity>, Stri
             ));
         };
         if crate::quantity::Quantity::parse(v).is_none() {
-            return Err(format!(
+            return Err(
                 "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
-            ));
+                    .to_string(),
+            );
         }
         out.insert(k.to_string(), K8sQuantity(v.to_string()));
     }

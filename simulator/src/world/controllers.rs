@@ -247,14 +247,13 @@ impl World {
             let dkey = ObjectKey::new(&key.namespace, name);
             let verb = if to > from { "up" } else { "down" };
             self.event_object(
-                "apps/v1",
-                "Deployment",
-                &dkey,
-                Some(uid),
+                super::events::object_ref("apps/v1", "Deployment", &dkey, Some(uid)),
                 "deployment-controller",
-                "Normal",
-                "ScalingReplicaSet",
-                format!("Scaled {verb} replica set {} from {from} to {to}", key.name),
+                (
+                    "Normal",
+                    "ScalingReplicaSet",
+                    format!("Scaled {verb} replica set {} from {from} to {to}", key.name),
+                ),
             );
         }
     }
@@ -318,14 +317,13 @@ impl World {
                 for k in have.into_iter().take((count - want) as usize) {
                     let uid = self.state.replicasets[&key].metadata.uid.clone();
                     self.event_object(
-                        "apps/v1",
-                        "ReplicaSet",
-                        &key,
-                        uid,
+                        super::events::object_ref("apps/v1", "ReplicaSet", &key, uid),
                         "replicaset-controller",
-                        "Normal",
-                        "SuccessfulDelete",
-                        format!("Deleted pod: {}", k.name),
+                        (
+                            "Normal",
+                            "SuccessfulDelete",
+                            format!("Deleted pod: {}", k.name),
+                        ),
                     );
                     self.delete_pod(&k, None);
                 }
@@ -418,27 +416,21 @@ impl World {
         self.state.pods.insert(key.clone(), pod);
         self.state.pod_runtime.insert(key.clone(), runtime);
         self.event_object(
-            "apps/v1",
-            "ReplicaSet",
-            rs_key,
-            rs.metadata.uid.clone(),
+            super::events::object_ref("apps/v1", "ReplicaSet", rs_key, rs.metadata.uid.clone()),
             "replicaset-controller",
-            "Normal",
-            "SuccessfulCreate",
-            format!("Created pod: {name}"),
+            ("Normal", "SuccessfulCreate", format!("Created pod: {name}")),
         );
         let uid = self.state.pods[&key].metadata.uid.clone();
         self.event_object(
-            "v1",
-            "Pod",
-            &key,
-            uid,
+            super::events::object_ref("v1", "Pod", &key, uid),
             "default-scheduler",
-            "Normal",
-            "Scheduled",
-            format!(
-                "Successfully assigned {}/{name} to {node}",
-                rs_key.namespace
+            (
+                "Normal",
+                "Scheduled",
+                format!(
+                    "Successfully assigned {}/{name} to {node}",
+                    rs_key.namespace
+                ),
             ),
         );
     }

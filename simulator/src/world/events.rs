@@ -6,6 +6,23 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Time
 use super::World;
 use super::state::ObjectKey;
 
+/// A reference to a namespaced object, as events name the object they are about.
+pub(crate) fn object_ref(
+    api_version: &str,
+    kind: &str,
+    key: &ObjectKey,
+    uid: Option<String>,
+) -> ObjectReference {
+    ObjectReference {
+        api_version: Some(api_version.into()),
+        kind: Some(kind.into()),
+        name: Some(key.name.clone()),
+        namespace: Some(key.namespace.clone()),
+        uid,
+        ..Default::default()
+    }
+}
+
 impl World {
     /// Records an event about a pod, from the kubelet on the pod's node.
     pub(crate) fn event_pod(&mut self, key: &ObjectKey, kind: &str, reason: &str, message: String) {
@@ -36,23 +53,10 @@ impl World {
     /// Records an event about any object, from the named component.
     pub(crate) fn event_object(
         &mut self,
-        api_version: &str,
-        kind_of_object: &str,
-        key: &ObjectKey,
-        uid: Option<String>,
+        involved: ObjectReference,
         component: &str,
-        kind: &str,
-        reason: &str,
-        message: String,
+        (kind, reason, message): (&str, &str, String),
     ) {
-        let involved = ObjectReference {
-            api_version: Some(api_version.into()),
-            kind: Some(kind_of_object.into()),
-            name: Some(key.name.clone()),
-            namespace: Some(key.namespace.clone()),
-            uid,
-            ..Default::default()
-        };
         let source = EventSource {
             component: Some(component.into()),
             host: None,

@@ -182,7 +182,7 @@ pub(crate) fn describe(world: &World, node: &Node) -> String {
     for p in &pods {
         let r = requests_and_limits(p);
         for (t, v) in totals.iter_mut().zip(r) {
-            *t = t.add(v);
+            *t = *t + v;
         }
         out.write(
             1,
@@ -248,8 +248,8 @@ fn requests_and_limits(p: &Pod) -> [Quantity; 6] {
         for (i, res) in ["cpu", "memory", "ephemeral-storage"].iter().enumerate() {
             let limit = get(&r.limits, res);
             let request = get(&r.requests, res).or(limit);
-            out[2 * i] = out[2 * i].add(request.unwrap_or(Quantity::ZERO));
-            out[2 * i + 1] = out[2 * i + 1].add(limit.unwrap_or(Quantity::ZERO));
+            out[2 * i] = out[2 * i] + request.unwrap_or(Quantity::ZERO);
+            out[2 * i + 1] = out[2 * i + 1] + limit.unwrap_or(Quantity::ZERO);
         }
     }
     out
