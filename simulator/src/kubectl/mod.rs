@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod duration;
+pub mod jsonpath;
 pub mod printers;
 pub mod shell;
 pub mod tabwriter;

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 pub use json::{compact_json, print_json};
 pub use name::{print_names, resource_name};
+pub(crate) use yaml::go_g_format as go_g_float;
 pub use yaml::print_yaml;
 
 /// Wraps objects the way `kubectl get -o json|yaml` does when it prints more than one object

@@ -798,8 +798,8 @@ fn yaml_number(n: &serde_json::Number) -> String {
     go_g_format(f)
 }
 
-/// Go's `strconv.FormatFloat(f, 'g', -1, 64)`.
-fn go_g_format(f: f64) -> String {
+/// Go's `strconv.FormatFloat(f, 'g', -1, 64)` (also `fmt`'s `%v` of a float64).
+pub(crate) fn go_g_format(f: f64) -> String {
     let sci = format!("{f:e}");
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
