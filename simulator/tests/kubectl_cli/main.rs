@@ -10,3 +10,4 @@ mod cli;
 mod jsonpath;
 mod oracle;
 mod printers;
+mod props;

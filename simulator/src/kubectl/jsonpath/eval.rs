@@ -244,13 +244,13 @@ fn eval_array<'a>(input: &[Val<'a>], node: [Param; 3]) -> Result<Vec<Val<'a>>, S
             params[0].value = 0;
         }
         if params[0].value < 0 {
-            params[0].value += len;
+            params[0].value = params[0].value.saturating_add(len);
         }
         if !params[1].known {
             params[1].value = len;
         }
         if params[1].value < 0 || (params[1].value == 0 && params[1].derived) {
-            params[1].value += len;
+            params[1].value = params[1].value.saturating_add(len);
         }
         if params[1].value == params[0].value {
             return Ok(result);
@@ -264,7 +264,7 @@ fn eval_array<'a>(input: &[Val<'a>], node: [Param; 3]) -> Result<Vec<Val<'a>>, S
         if params[1].value > len || params[1].value < 0 {
             return Err(format!(
                 "array index out of bounds: index {}, length {len}",
-                params[1].value - 1
+                params[1].value.saturating_sub(1)
             ));
         }
         if params[0].value > params[1].value {

@@ -294,7 +294,7 @@ impl Parser {
                 }
             } else if i == 1 {
                 params[i] = Param {
-                    value: params[0].value + 1,
+                    value: params[0].value.saturating_add(1),
                     known: true,
                     derived: true,
                 };
