@@ -22,8 +22,8 @@ pub use gostr::{go_quote, parse_duration};
 pub use invocation::{Flags, Invocation, resources_of};
 pub use output::{GET_FORMATS, OBJECT_FORMATS, OutputError, OutputFormat};
 pub use resource::{
-    RESOURCE_TYPES, ResourceArgError, ResourceRef, ResourceType, TypeRef, lookup_resource_type,
-    parse_resource_args, split_resource_argument,
+    ALL_CATEGORY, RESOURCE_TYPES, ResourceArgError, ResourceRef, ResourceType, TypeRef,
+    all_category, lookup_resource_type, parse_resource_args, split_resource_argument,
 };
 pub use spec::{Action, CommandSpec, FlagKind, FlagSpec, Verb};
 pub use validate::split_updates;

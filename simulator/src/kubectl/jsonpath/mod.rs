@@ -168,6 +168,12 @@ fn text_of(v: &Val<'_>) -> String {
     }
 }
 
+/// One result as Go's `fmt.Sprint` prints it (`map[a:b]`, `[x y]`, `<nil>`), which is how
+/// custom columns show values.
+pub fn go_print(v: &Val<'_>) -> String {
+    eval::go_v(v)
+}
+
 fn to_json(v: &Val<'_>) -> Value {
     match v {
         Val::Json(j) => (*j).clone(),
