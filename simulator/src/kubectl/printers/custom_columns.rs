@@ -161,7 +161,7 @@ mod tests {
         let cc =
             CustomColumns::parse("NAME:.metadata.name,IMAGES:.spec.containers[*].image").unwrap();
         assert_eq!(
-            cc.print(&[list.clone()], false).unwrap(),
+            cc.print(std::slice::from_ref(&list), false).unwrap(),
             "NAME      IMAGES\ncarts     a,b\nuser-db   <none>\n"
         );
         assert_eq!(
