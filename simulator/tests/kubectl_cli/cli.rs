@@ -180,6 +180,18 @@ const CASES: &[&str] = &[
     "help",
     "help get",
     "help rollout status",
+    // The root command on its own.
+    "-n",
+    "--foo",
+    "-z",
+    "--help",
+    "-h",
+    "--",
+    "-- get",
+    "help gett",
+    "get pods --help=false --foo",
+    "rollout -- status",
+    "help foo bar",
 ];
 
 /// Lines with shell quoting, split by the simulator's shell before parsing.

@@ -77,9 +77,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, CliError> {
 
     let verb = match spec.action {
         _ if path.is_empty() => {
-            if let Some(word) = parsed.positionals.first() {
-                return Err(unknown_command(word));
-            }
+            // Words after `--` do not count as commands: the root prints its help.
             return Err(CliError::Help {
                 command_path,
                 text: spec::ROOT_HELP,
@@ -244,10 +242,24 @@ fn command_path(path: &[&CommandSpec]) -> String {
     out
 }
 
-/// `kubectl help [command...]`: the help of the named command, or the root help.
+/// `kubectl help [command...]`: the help of the named command, or cobra's "Unknown help
+/// topic" with the root usage when the first word is not a command.
 fn help_topic(words: &[String]) -> CliError {
     let mut current: &'static CommandSpec = &ROOT;
     let mut path = Vec::new();
+    if let Some(first) = words.first()
+        && !ROOT.subcommands.iter().any(|c| c.is_named(first))
+    {
+        let topics: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+        let usage_start = spec::ROOT_HELP.find("Basic Commands").unwrap_or(0);
+        return CliError::UnknownHelpTopic {
+            text: format!(
+                "Unknown help topic [{}]\n\n\n{}",
+                topics.join(" "),
+                &spec::ROOT_HELP[usage_start..]
+            ),
+        };
+    }
     for w in words {
         match current.subcommands.iter().find(|c| c.is_named(w)) {
             Some(sub) => {
