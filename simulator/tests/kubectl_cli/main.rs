@@ -11,3 +11,4 @@ mod jsonpath;
 mod oracle;
 mod printers;
 mod props;
+mod tabwriter;
