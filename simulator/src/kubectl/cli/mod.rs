@@ -60,6 +60,12 @@ pub fn parse(args: &[String]) -> Result<Invocation, CliError> {
         return Err(help_topic(&rest[1..]));
     }
 
+    // The simulator does not know the flags of commands it does not answer, so it says so
+    // before judging them.
+    if spec.action == spec::Action::Unsupported {
+        return Err(CliError::Unsupported { command_path });
+    }
+
     let flag_set = FlagSet::new(spec.flags, GLOBAL_FLAGS);
     let parsed = flag_set.parse(&rest).map_err(|source| CliError::Flag {
         command_path: command_path.clone(),
@@ -103,8 +109,8 @@ pub fn parse(args: &[String]) -> Result<Invocation, CliError> {
                 exit_code: 1,
             });
         }
-        spec::Action::Unsupported => return Err(CliError::Unsupported { command_path }),
         spec::Action::Run(verb) => verb,
+        spec::Action::Unsupported => unreachable!("answered before the flags were parsed"),
     };
 
     let mut missing: Vec<&'static str> = spec
@@ -353,6 +359,20 @@ mod tests {
         assert_eq!(
             err("rollout stat"),
             "error: unknown command \"stat\"\nSee 'kubectl rollout -h' for help and examples\n"
+        );
+    }
+
+    #[test]
+    fn unanswered_commands_are_reported_whatever_their_flags() {
+        assert_eq!(
+            parse(&words("exec -it carts-1 -- sh")).unwrap_err(),
+            CliError::Unsupported {
+                command_path: "kubectl exec".into()
+            }
+        );
+        assert_eq!(
+            err("create deployment x --image=nginx"),
+            "error: the simulated kubectl does not support \"kubectl create deployment\"\n"
         );
     }
 
