@@ -27,14 +27,11 @@
 pub mod cli;
 pub mod describe;
 pub mod duration;
-<<<<<<< HEAD
 pub mod get;
+pub mod jsonpath;
 pub mod logs;
 pub mod output;
 pub mod patch;
-=======
-pub mod jsonpath;
->>>>>>> kubectl-cli
 pub mod printers;
 pub mod resources;
 pub mod run;
