@@ -27,6 +27,7 @@
 pub mod cli;
 pub mod describe;
 pub mod duration;
+pub mod fields;
 pub mod get;
 pub mod jsonpath;
 pub mod logs;

@@ -8,24 +8,65 @@ use crate::world;
 /// Command lines built from the vocabulary agents use, mixed with noise.
 fn command_line() -> impl Strategy<Value = String> {
     let verbs = prop::sample::select(vec![
-        "get pods", "get deploy", "get svc", "get all", "get events", "describe pod", "describe deployment",
-        "logs", "scale deployment", "set image deployment/catalogue", "rollout status deployment",
-        "rollout undo deployment", "rollout restart deployment", "delete pod", "label pods", "patch deployment",
-        "top pods", "autoscale deployment", "get rs", "get nodes", "version",
+        "get pods",
+        "get deploy",
+        "get svc",
+        "get all",
+        "get events",
+        "describe pod",
+        "describe deployment",
+        "logs",
+        "scale deployment",
+        "set image deployment/catalogue",
+        "rollout status deployment",
+        "rollout undo deployment",
+        "rollout restart deployment",
+        "delete pod",
+        "label pods",
+        "patch deployment",
+        "top pods",
+        "autoscale deployment",
+        "get rs",
+        "get nodes",
+        "version",
     ]);
     let targets = prop::sample::select(vec![
-        "", "catalogue", "front-end", "carts", "nope", "-l name=catalogue", "--all",
+        "",
+        "catalogue",
+        "front-end",
+        "carts",
+        "nope",
+        "-l name=catalogue",
+        "--all",
     ]);
     let flags = prop::sample::select(vec![
-        "", "-n sock-shop", "-A", "-o wide", "-o yaml", "-o json", "-o name", "--replicas=3",
-        "--replicas=x", "catalogue=weaveworksdemos/catalogue:0.3.4", "tier=a", "-p '{\"spec\":{\"replicas\":2}}'",
-        "--tail=2", "--show-labels", "--bogus", "-n",
+        "",
+        "-n sock-shop",
+        "-A",
+        "-o wide",
+        "-o yaml",
+        "-o json",
+        "-o name",
+        "--replicas=3",
+        "--replicas=x",
+        "catalogue=weaveworksdemos/catalogue:0.3.4",
+        "tier=a",
+        "-p '{\"spec\":{\"replicas\":2}}'",
+        "--tail=2",
+        "--show-labels",
+        "--bogus",
+        "-n",
     ]);
-    (verbs, targets, flags, flags_tail()).prop_map(|(v, t, f, g)| format!("kubectl {v} {t} {f} {g}"))
+    (verbs, targets, flags, flags_tail())
+        .prop_map(|(v, t, f, g)| format!("kubectl {v} {t} {f} {g}"))
 }
 
 fn flags_tail() -> impl Strategy<Value = String> {
-    prop_oneof![Just(String::new()), Just("-n sock-shop".to_string()), "[ -~]{0,12}"]
+    prop_oneof![
+        Just(String::new()),
+        Just("-n sock-shop".to_string()),
+        "[ -~]{0,12}"
+    ]
 }
 
 proptest! {

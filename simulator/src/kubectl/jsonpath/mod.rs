@@ -174,7 +174,8 @@ pub fn go_print(v: &Val<'_>) -> String {
     eval::go_v(v)
 }
 
-fn to_json(v: &Val<'_>) -> Value {
+/// The JSON form of an evaluation result.
+pub fn to_json(v: &Val<'_>) -> Value {
     match v {
         Val::Json(j) => (*j).clone(),
         Val::Str(s) => Value::String(s.clone()),
