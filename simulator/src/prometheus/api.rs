@@ -118,7 +118,7 @@ pub fn query(engine: &Engine, store: &Store, params: &Params, now_ms: i64) -> Ap
         return invalid_param("timeout", &e);
     }
     let q = params.value("query");
-    let expr = match crate::promql::parse(q) {
+    let expr = match engine.parse(q) {
         Ok(e) => e,
         Err(e) => return invalid_param("query", &engine_error_text(q, &e)),
     };
@@ -167,7 +167,7 @@ pub fn query_range(engine: &Engine, store: &Store, params: &Params) -> ApiRespon
     }
     let q = params.value("query");
     // Prometheus 2.2x returns range-query parse errors without the parameter wrapper.
-    let expr = match crate::promql::parse(q) {
+    let expr = match engine.parse(q) {
         Ok(e) => e,
         Err(e) => return error_response(ErrorType::BadData, &engine_error_text(q, &e)),
     };

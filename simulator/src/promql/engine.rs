@@ -1,6 +1,7 @@
 //! The evaluator: instant and range queries over a [`Store`], one timestamp at a time.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use promql_parser::label::MatchOp as ParserMatchOp;
@@ -49,12 +50,21 @@ impl Default for EngineOptions {
 /// The most evaluation steps one subquery may take (Prometheus limits loaded samples instead).
 const MAX_SUBQUERY_STEPS: i64 = 1_000_000;
 
-/// A PromQL engine: stateless apart from its options.
+/// A PromQL engine: its options and a cache of parsed queries (results never depend on it).
 #[derive(Debug, Clone, Default)]
 pub struct Engine {
     /// The options in force.
     pub options: EngineOptions,
+    parsed: ParseCache,
 }
+
+/// Parsed expressions by query text; agents repeat queries, and parsing costs more than
+/// evaluating a typical one.
+#[derive(Debug, Clone, Default)]
+struct ParseCache(Arc<Mutex<BTreeMap<String, Expr>>>);
+
+/// Entries kept before the cache starts over.
+const PARSE_CACHE_LIMIT: usize = 512;
 
 /// The state of one query evaluation.
 #[derive(Debug, Clone, Copy)]
@@ -94,7 +104,31 @@ pub fn parse(query: &str) -> Result<Expr, EngineError> {
 impl Engine {
     /// An engine with the given options.
     pub fn new(options: EngineOptions) -> Self {
-        Self { options }
+        Self {
+            options,
+            parsed: ParseCache::default(),
+        }
+    }
+
+    /// Parses `query`, reusing an earlier parse of the same text.
+    ///
+    /// # Errors
+    ///
+    /// [`EngineError::Parse`] with the parser's text.
+    pub fn parse(&self, query: &str) -> Result<Expr, EngineError> {
+        if let Ok(cache) = self.parsed.0.lock()
+            && let Some(e) = cache.get(query)
+        {
+            return Ok(e.clone());
+        }
+        let expr = parse(query)?;
+        if let Ok(mut cache) = self.parsed.0.lock() {
+            if cache.len() >= PARSE_CACHE_LIMIT {
+                cache.clear();
+            }
+            cache.insert(query.to_string(), expr.clone());
+        }
+        Ok(expr)
     }
 
     /// Evaluates `query` at `time_ms`, as `/api/v1/query` does.
@@ -108,7 +142,7 @@ impl Engine {
         query: &str,
         time_ms: i64,
     ) -> Result<Value, EngineError> {
-        let expr = parse(query)?;
+        let expr = self.parse(query)?;
         self.instant_expr(store, &expr, time_ms)
     }
 
@@ -148,7 +182,7 @@ impl Engine {
         end_ms: i64,
         step_ms: i64,
     ) -> Result<Vec<RangeSeries>, EngineError> {
-        let expr = parse(query)?;
+        let expr = self.parse(query)?;
         self.range_expr(store, &expr, start_ms, end_ms, step_ms)
     }
 
@@ -401,12 +435,9 @@ pub(crate) fn select_vector(
     let t = at_time(ctx, &vs.at, ts).saturating_sub(offset_ms(&vs.offset));
     let mut out = Vec::new();
     for series in selected(ctx, vs) {
-        let times = series.timestamps();
-        let idx = times.partition_point(|&x| x <= t);
-        if idx == 0 {
+        let Some((st, sv)) = series.last_at_or_before(t) else {
             continue;
-        }
-        let (st, sv) = (times[idx - 1], series.values()[idx - 1]);
+        };
         if is_stale(sv) || !after_window_start(ctx.opts, st, t, ctx.opts.lookback_delta_ms) {
             continue;
         }
@@ -427,11 +458,9 @@ fn select_matrix(ctx: &Ctx<'_>, ms: &MatrixSelector, ts: i64) -> Result<RangeArg
     let mut series_out = Vec::new();
     for series in selected(ctx, &ms.vs) {
         let r = series.range_indices(end.saturating_sub(range), end);
-        let points: Vec<(i64, f64)> = series.timestamps()[r.clone()]
-            .iter()
-            .zip(&series.values()[r])
-            .filter(|(t, v)| !is_stale(**v) && after_window_start(ctx.opts, **t, end, range))
-            .map(|(t, v)| (*t, *v))
+        let points: Vec<(i64, f64)> = series
+            .samples(r)
+            .filter(|(t, v)| !is_stale(*v) && after_window_start(ctx.opts, *t, end, range))
             .collect();
         if !points.is_empty() {
             series_out.push(RangeSeries {

@@ -1,6 +1,7 @@
 //! Label sets: the identity of a time series, kept sorted by label name.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// The label that holds a series' metric name.
 pub const METRIC_NAME: &str = "__name__";
@@ -9,13 +10,15 @@ pub const METRIC_NAME: &str = "__name__";
 ///
 /// Sorting makes equality, ordering and hashing independent of insertion order, which keeps
 /// results deterministic and lets two label sets be compared with a plain slice comparison.
+/// The pairs are shared behind an `Arc`: cloning a label set (every selected sample does) is a
+/// reference-count increment, and a change copies the pairs first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Labels(Vec<(String, String)>);
+pub struct Labels(Arc<Vec<(String, String)>>);
 
 impl Labels {
     /// An empty label set.
     pub fn new() -> Self {
-        Self(Vec::new())
+        Self::default()
     }
 
     /// Builds a label set from pairs in any order; empty values are dropped (Prometheus treats
@@ -52,18 +55,19 @@ impl Labels {
     pub fn set(&mut self, name: &str, value: &str) {
         match self.0.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
             Ok(i) if value.is_empty() => {
-                self.0.remove(i);
+                Arc::make_mut(&mut self.0).remove(i);
             }
-            Ok(i) => self.0[i].1 = value.to_string(),
+            Ok(i) if self.0[i].1 == value => {}
+            Ok(i) => Arc::make_mut(&mut self.0)[i].1 = value.to_string(),
             Err(_) if value.is_empty() => {}
-            Err(i) => self.0.insert(i, (name.to_string(), value.to_string())),
+            Err(i) => Arc::make_mut(&mut self.0).insert(i, (name.to_string(), value.to_string())),
         }
     }
 
     /// Removes `name` if present.
     pub fn remove(&mut self, name: &str) {
         if let Ok(i) = self.0.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
-            self.0.remove(i);
+            Arc::make_mut(&mut self.0).remove(i);
         }
     }
 
@@ -76,24 +80,27 @@ impl Labels {
 
     /// A copy keeping only the listed names.
     pub fn keep_only(&self, names: &[String]) -> Self {
-        Self(
+        Self(Arc::new(
             self.0
                 .iter()
                 .filter(|(n, _)| names.iter().any(|k| k == n))
                 .cloned()
                 .collect(),
-        )
+        ))
     }
 
     /// A copy dropping the listed names.
     pub fn drop_names(&self, names: &[String]) -> Self {
-        Self(
+        if !self.0.iter().any(|(n, _)| names.iter().any(|k| k == n)) {
+            return self.clone();
+        }
+        Self(Arc::new(
             self.0
                 .iter()
                 .filter(|(n, _)| !names.iter().any(|k| k == n))
                 .cloned()
                 .collect(),
-        )
+        ))
     }
 
     /// The pairs in name order.
@@ -111,9 +118,11 @@ impl Labels {
         self.0.is_empty()
     }
 
-    /// Heap bytes held by this label set (capacity of the vector and the strings).
+    /// Heap bytes held by this label set (the shared block, the vector and the strings).
     pub fn heap_bytes(&self) -> usize {
-        self.0.capacity() * std::mem::size_of::<(String, String)>()
+        2 * std::mem::size_of::<usize>()
+            + std::mem::size_of::<Vec<(String, String)>>()
+            + self.0.capacity() * std::mem::size_of::<(String, String)>()
             + self
                 .0
                 .iter()
@@ -123,8 +132,9 @@ impl Labels {
 
     /// Shrinks every allocation to its length.
     pub fn shrink_to_fit(&mut self) {
-        self.0.shrink_to_fit();
-        for (n, v) in &mut self.0 {
+        let pairs = Arc::make_mut(&mut self.0);
+        pairs.shrink_to_fit();
+        for (n, v) in pairs {
             n.shrink_to_fit();
             v.shrink_to_fit();
         }

@@ -2,6 +2,21 @@
 //!
 //! Queries are parsed with `promql-parser` and evaluated one timestamp at a time; a range query
 //! is the instant evaluation repeated at every step. See [`Engine`].
+//!
+//! ```
+//! use odyssey_simulator::promql::{Engine, Labels, Store, Value};
+//!
+//! let mut store = Store::new();
+//! let up = Labels::from_pairs([("__name__", "up"), ("job", "sock-shop/catalogue")]);
+//! for k in 0..8 {
+//!     store.append(&up, k * 15_000, 1.0).expect("samples arrive in time order");
+//! }
+//! let v = Engine::default()
+//!     .instant_query(&store, r#"count(up{job="sock-shop/catalogue"})"#, 100_000)
+//!     .expect("the query is valid");
+//! let Value::Vector(samples) = v else { unreachable!("count returns a vector") };
+//! assert_eq!(samples[0].value, 1.0);
+//! ```
 
 mod aggregate;
 mod binary;
