@@ -18,11 +18,13 @@ use crate::promql::{aggregate, binary, functions};
 /// Which Prometheus generation's boundary rules to follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Semantics {
-    /// Prometheus 2.x: range and lookback windows include their start (`[t-r, t]`) and rate
-    /// extrapolation caps at the counter's zero point before the gap threshold is applied.
+    /// Prometheus 2.x: range and lookback windows include their start (`[t-r, t]`), rate
+    /// extrapolation caps at the counter's zero point before the gap threshold is applied, and
+    /// functions and operators remove the metric name immediately.
     #[default]
     V2,
-    /// Prometheus 3.x: windows are left-open (`(t-r, t]`), as the upstream test scripts expect.
+    /// Prometheus 3.x: windows are left-open (`(t-r, t]`) and the metric name is removed when the
+    /// query ends (delayed name removal), as the upstream test scripts expect.
     V3,
 }
 
@@ -281,7 +283,22 @@ pub(crate) fn check_unique<'a>(
 }
 
 /// Evaluates `expr` at `ts`.
+///
+/// Under [`Semantics::V2`] the metric name is removed as soon as a function or operator drops
+/// it, and such a node fails when its output repeats a label set, as Prometheus 2.x does;
+/// under [`Semantics::V3`] removal waits for the end of the query.
 pub(crate) fn eval(ctx: &Ctx<'_>, expr: &Expr, ts: i64) -> Result<Value, EngineError> {
+    let value = eval_node(ctx, expr, ts)?;
+    let drops_eagerly = ctx.opts.semantics == Semantics::V2
+        && matches!(expr, Expr::Call(_) | Expr::Binary(_) | Expr::Unary(_));
+    if drops_eagerly {
+        finish(value)
+    } else {
+        Ok(value)
+    }
+}
+
+fn eval_node(ctx: &Ctx<'_>, expr: &Expr, ts: i64) -> Result<Value, EngineError> {
     match expr {
         Expr::NumberLiteral(n) => Ok(Value::Scalar(n.val)),
         Expr::StringLiteral(s) => Ok(Value::String(s.val.clone())),

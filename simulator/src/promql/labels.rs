@@ -141,6 +141,15 @@ impl Labels {
     }
 }
 
+impl Labels {
+    /// Formats as Go Prometheus's `labels.String()`: every label, `__name__` included, inside
+    /// braces (`{__name__="up", job="x"}`), as its error messages print series.
+    pub fn go_string(&self) -> String {
+        let parts: Vec<String> = self.iter().map(|(n, v)| format!("{n}={v:?}")).collect();
+        format!("{{{}}}", parts.join(", "))
+    }
+}
+
 impl fmt::Display for Labels {
     /// Formats as `name{a="b", c="d"}` the way Prometheus prints a series.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

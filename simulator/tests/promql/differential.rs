@@ -135,6 +135,14 @@ fn compare_bodies(ours: &str, theirs: &str) -> Option<String> {
         ));
     }
     if a["status"] == "error" {
+        if a["error"] == b["error"] {
+            println!("ERROR TEXT same: {}", a["error"]);
+        } else {
+            println!(
+                "ERROR TEXT differs: ours {} theirs {}",
+                a["error"], b["error"]
+            );
+        }
         return (a["errorType"] != b["errorType"])
             .then(|| format!("error type differs: ours {ours}\n      theirs {theirs}"));
     }
@@ -287,6 +295,41 @@ const AGENT_QUERIES: &[&str] = &[
     r#"max_over_time(rate(request_duration_seconds_count{name="orders"}[1m])[20m:1m])"#,
     r#"sum(rate(request_duration_seconds_count[5m] offset 10m)) by (name)"#,
     r#"rate(request_duration_seconds_count{name="payment"}[5m] @ 1764585000)"#,
+    r#"sum(rate({__name__=~"request_duration_seconds_count|request_duration_seconds_sum",name="catalogue"}[5m]))"#,
+    r#"label_replace(rate(request_duration_seconds_count{name="payment"}[5m]), "m", "$1", "__name__", "(.+)")"#,
+    r#"sum by (__name__) (rate(request_duration_seconds_count{name="payment"}[5m]))"#,
+    r#"rate(request_duration_seconds_count{name="payment"}[5m]) > 0.1"#,
+    r#"up{name="catalogue"} * on(instance) group_left(name) up"#,
+    r#"up + on(instance) up"#,
+    r#"sum(up) by (name) / on(name) count(up) by (name)"#,
+    r#"vector(1) + on() group_left up"#,
+    r#"up{name="catalogue"} and on(instance) up{name="catalogue"}"#,
+    r#"up or vector(0)"#,
+    r#"up unless up{name="user"}"#,
+    r#"stddev by (name) (process_open_fds)"#,
+    r#"count_values by (name) ("goroutines", go_goroutines)"#,
+    r#"bottomk(2, process_resident_memory_bytes)"#,
+    r#"sort_desc(sum by (name) (rate(request_duration_seconds_count[5m])))"#,
+    r#"timestamp(up{name="catalogue"})"#,
+    r#"day_of_week(vector(time()))"#,
+    r#"hour()"#,
+    r#"scalar(count(up))"#,
+    r#"absent_over_time(up{name="nothing"}[5m])"#,
+    r#"changes(process_open_fds[10m])"#,
+    r#"idelta(process_open_fds[2m])"#,
+    r#"rate(request_duration_seconds_count{name="catalogue"}[30s])"#,
+    r#"sum_over_time(rate(request_duration_seconds_count{name="user"}[1m])[5m:30s])"#,
+    r#"up{name="catalogue"}[2m]"#,
+    r#"rate(up[5m] offset -1m)"#,
+    // Invalid queries: the error type must agree; the texts are compared and reported.
+    "sum(",
+    "rate(up)",
+    "up[5m",
+    "floor(1)",
+    "rate(up[5m], 1)",
+    "non_existent_function_far_bar()",
+    "foo{",
+    "invalid][query",
 ];
 
 /// A seeded generator of queries over the fixture's metrics.
