@@ -407,7 +407,37 @@ fn random_query(rng: &mut ChaCha8Rng) -> String {
             pick(rng, &ranges)
         ),
     };
-    match rng.random_range(0..8) {
+    match rng.random_range(0..12) {
+        8 => format!(
+            "sum by (name) ({inner}) {} on(name) group_left count by (name) (up)",
+            pick(rng, &["/", "*", "-", ">"])
+        ),
+        9 => format!(
+            "({inner}) {} ({inner})",
+            pick(rng, &["and", "or", "unless", "+"])
+        ),
+        10 => format!(
+            "max_over_time(({inner})[{}:{}])",
+            pick(rng, &["5m", "10m", "20m"]),
+            pick(rng, &["15s", "1m", ""])
+        ),
+        11 => {
+            let m = pick(rng, &counters);
+            format!(
+                "rate({}[{}] {})",
+                selector(rng, &m),
+                pick(rng, &ranges),
+                pick(
+                    rng,
+                    &[
+                        "offset 5m",
+                        "offset 90s",
+                        "@ 1764585000",
+                        "@ 1764585000 offset 1m"
+                    ]
+                )
+            )
+        }
         0 => format!(
             "{} by ({}) ({inner})",
             pick(
@@ -467,8 +497,17 @@ fn engine_agrees_with_real_prometheus() {
     let mut queries: Vec<String> = dashboard_queries();
     let dashboards = queries.len();
     queries.extend(AGENT_QUERIES.iter().map(|q| q.to_string()));
-    let mut rng = ChaCha8Rng::seed_from_u64(20_251_201);
-    for _ in 0..300 {
+    // The seed and count can be changed for a wider sweep; the failure output names both.
+    let seed: u64 = std::env::var("PROMQL_DIFF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_251_201);
+    let random: usize = std::env::var("PROMQL_DIFF_RANDOM")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for _ in 0..random {
         queries.push(random_query(&mut rng));
     }
 
@@ -532,7 +571,7 @@ fn engine_agrees_with_real_prometheus() {
     }
 
     println!(
-        "differential: {agree} of {total} queries agree; {nonempty} had a non-empty result in Prometheus ({dashboards} dashboard queries, {} agent queries, 300 random; instant, plus a range query for every third)",
+        "differential: {agree} of {total} queries agree; {nonempty} had a non-empty result in Prometheus ({dashboards} dashboard queries, {} agent queries, {random} random with seed {seed}; instant, plus a range query for every third)",
         AGENT_QUERIES.len()
     );
     let unexpected: Vec<&String> = disagreements
