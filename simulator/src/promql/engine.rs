@@ -92,6 +92,7 @@ pub(crate) struct RangeArg {
 ///
 /// [`EngineError::Parse`] with the parser's text.
 pub fn parse(query: &str) -> Result<Expr, EngineError> {
+    register_prometheus2_functions();
     // promql-parser 0.11 panics on some literals used as durations (`offset 1e300`,
     // `x[NaN]`): contain that here so that no query string can bring the caller down.
     // TODO: drop the guard once the parser reports those as errors.
@@ -101,6 +102,28 @@ pub fn parse(query: &str) -> Result<Expr, EngineError> {
             message: "duration out of range".to_string(),
         }),
     }
+}
+
+/// Teaches the parser `holt_winters`, which Prometheus 2.x has and promql-parser 0.11 lacks.
+///
+/// # Caveats
+///
+/// The parser's function registry is process-wide, so every parse in the process accepts it.
+fn register_prometheus2_functions() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use promql_parser::parser::value::ValueType;
+        // Registration fails only on a clash with a built-in; then the built-in is used.
+        let _ = promql_parser::parser::register_extra_functions(vec![
+            promql_parser::parser::Function::new(
+                "holt_winters",
+                vec![ValueType::Matrix, ValueType::Scalar, ValueType::Scalar],
+                0,
+                ValueType::Vector,
+                false,
+            ),
+        ]);
+    });
 }
 
 impl Engine {

@@ -321,6 +321,8 @@ const AGENT_QUERIES: &[&str] = &[
     r#"sum_over_time(rate(request_duration_seconds_count{name="user"}[1m])[5m:30s])"#,
     r#"up{name="catalogue"}[2m]"#,
     r#"rate(up[5m] offset -1m)"#,
+    r#"holt_winters(process_resident_memory_bytes[10m], 0.5, 0.3)"#,
+    r#"holt_winters(go_goroutines[5m], 2, 0.5)"#,
     // Invalid queries: the error type must agree; the texts are compared and reported.
     "sum(",
     "rate(up)",
