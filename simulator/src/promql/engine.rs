@@ -293,12 +293,22 @@ fn finish(value: Value) -> Result<Value, EngineError> {
 }
 
 /// Fails with [`EngineError::DuplicateLabelset`] when two label sets are equal.
+///
+/// Label sets are compared by hash first (the std hasher with its fixed keys, so the check is
+/// deterministic) and only equal hashes are compared in full.
 pub(crate) fn check_unique<'a>(
     labels: impl Iterator<Item = &'a Labels>,
 ) -> Result<(), EngineError> {
-    let mut seen = std::collections::BTreeSet::new();
-    for l in labels {
-        if !seen.insert(l) {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    let hasher = BuildHasherDefault::<DefaultHasher>::default();
+    let mut hashed: Vec<(u64, &Labels)> = labels.map(|l| (hasher.hash_one(l), l)).collect();
+    hashed.sort_unstable_by_key(|(h, _)| *h);
+    for (i, w) in hashed.windows(2).enumerate() {
+        if w[0].0 != w[1].0 {
+            continue;
+        }
+        let same_hash = hashed[i..].iter().take_while(|(h, _)| *h == w[0].0);
+        if same_hash.clone().skip(1).any(|(_, l)| *l == w[0].1) {
             return Err(EngineError::DuplicateLabelset);
         }
     }
@@ -666,6 +676,33 @@ mod tests {
             .unwrap();
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].points.len(), 3);
+    }
+
+    #[test]
+    fn duplicate_label_sets_are_found_by_hash_and_confirmed() {
+        let a = Labels::from_pairs([("x", "1")]);
+        let b = Labels::from_pairs([("x", "2")]);
+        assert!(check_unique([&a, &b].into_iter()).is_ok());
+        assert!(check_unique([&a, &b, &a].into_iter()).is_err());
+    }
+
+    #[test]
+    fn v2_drops_names_at_once_and_rejects_collisions() {
+        let mut s = store();
+        let other = Labels::from_pairs([("__name__", "n"), ("pod", "a")]);
+        for k in 0..20 {
+            s.append(&other, k * 15_000, 1.0).unwrap();
+        }
+        let q = r#"sum(rate({__name__=~"m|n", pod="a"}[1m]))"#;
+        assert!(matches!(
+            Engine::default().instant_query(&s, q, 285_000),
+            Err(EngineError::DuplicateLabelset)
+        ));
+        let v3 = Engine::new(EngineOptions {
+            semantics: Semantics::V3,
+            ..EngineOptions::default()
+        });
+        assert!(v3.instant_query(&s, q, 285_000).is_ok());
     }
 
     #[test]
