@@ -324,11 +324,37 @@ pub(crate) fn eval(ctx: &Ctx<'_>, expr: &Expr, ts: i64) -> Result<Value, EngineE
     let value = eval_node(ctx, expr, ts)?;
     let drops_eagerly = ctx.opts.semantics == Semantics::V2
         && matches!(expr, Expr::Call(_) | Expr::Binary(_) | Expr::Unary(_));
-    if drops_eagerly {
-        finish(value)
-    } else {
-        Ok(value)
+    match value {
+        Value::Vector(samples) if drops_eagerly => drop_names_now(samples).map(Value::Vector),
+        other if drops_eagerly => finish(other),
+        other => Ok(other),
     }
+}
+
+/// Removes flagged metric names and rejects collisions. When every sample lost the same name,
+/// removal cannot make two distinct label sets equal and the collision check is skipped.
+fn drop_names_now(mut samples: Vec<Sample>) -> Result<Vec<Sample>, EngineError> {
+    let mut injective = true;
+    let mut first_name: Option<String> = None;
+    for s in &mut samples {
+        let name = s.labels.metric_name().map(str::to_string);
+        match (s.drop_name, name) {
+            (true, Some(n)) => {
+                match &first_name {
+                    None => first_name = Some(n),
+                    Some(f) if *f == n => {}
+                    Some(_) => injective = false,
+                }
+                s.labels.remove(METRIC_NAME);
+            }
+            _ => injective = false,
+        }
+        s.drop_name = false;
+    }
+    if !injective {
+        check_unique(samples.iter().map(|s| &s.labels))?;
+    }
+    Ok(samples)
 }
 
 fn eval_node(ctx: &Ctx<'_>, expr: &Expr, ts: i64) -> Result<Value, EngineError> {

@@ -123,6 +123,8 @@ pub struct Store {
     postings: BTreeMap<(String, String), Vec<u32>>,
     /// The position of each series id in label order, so selections sort by an integer.
     ranks: Vec<u32>,
+    /// One shared copy of every label name and value.
+    strings: std::collections::BTreeSet<std::sync::Arc<str>>,
 }
 
 impl Store {
@@ -181,8 +183,15 @@ impl Store {
             return id;
         }
         let id = self.series.len();
-        let mut owned = labels.clone();
-        owned.shrink_to_fit();
+        let strings = &mut self.strings;
+        let owned = labels.interned(|text| match strings.get(text) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared: std::sync::Arc<str> = std::sync::Arc::from(text);
+                strings.insert(shared.clone());
+                shared
+            }
+        });
         self.series.push(Series {
             labels: owned,
             timestamps: TimeColumn::default(),
@@ -197,7 +206,7 @@ impl Store {
             }
         }
         self.ranks.push(to_u32(rank));
-        self.by_labels.insert(labels.clone(), id);
+        self.by_labels.insert(self.series[id].labels.clone(), id);
         for (n, v) in labels.iter() {
             self.postings
                 .entry((n.to_string(), v.to_string()))
@@ -281,9 +290,24 @@ impl Store {
         }
     }
 
-    /// Total heap bytes of the series (labels and samples; the indexes are not counted).
+    /// Total heap bytes of the series: samples, label lists and the shared label text once
+    /// (the lookup indexes are not counted).
     pub fn heap_bytes(&self) -> usize {
-        self.series.iter().map(Series::heap_bytes).sum()
+        let series: usize = self
+            .series
+            .iter()
+            .map(|s| {
+                s.labels.list_bytes()
+                    + s.timestamps.heap_bytes()
+                    + s.values.capacity() * std::mem::size_of::<f64>()
+            })
+            .sum();
+        series
+            + self
+                .strings
+                .iter()
+                .map(crate::promql::labels::text_bytes)
+                .sum::<usize>()
     }
 }
 
