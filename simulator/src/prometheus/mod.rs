@@ -5,6 +5,7 @@ pub mod form;
 mod json;
 mod params;
 mod parse_error;
+mod targets;
 
 pub use api::{ApiResponse, BuildInfo, DroppedTarget, ErrorType, Target, TargetHealth};
 pub use form::Params;

@@ -27,6 +27,7 @@ mod histogram;
 pub mod labels;
 mod math;
 mod range_functions;
+mod selectors;
 pub mod storage;
 pub mod testscript;
 mod value;
