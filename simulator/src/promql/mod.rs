@@ -3,6 +3,19 @@
 //! Queries are parsed with `promql-parser` and evaluated one timestamp at a time; a range query
 //! is the instant evaluation repeated at every step. See [`Engine`].
 //!
+//! [`Semantics::V2`] (the default) follows Prometheus 2.x, the deployed server's generation;
+//! [`Semantics::V3`] follows the upstream test scripts (Prometheus 3). A differential test
+//! compares V2 with a real Prometheus 2.42 over a backfilled copy of a store.
+//!
+//! # Caveats
+//!
+//! - Floats only: native histograms, info/warn annotations and the experimental functions
+//!   (`sort_by_label`, `mad_over_time`, `limitk`, duration expressions, …) are not evaluated.
+//! - `topk`/`bottomk` break ties by label order; Prometheus's choice among tied series depends
+//!   on its heap and map order.
+//! - Parse errors carry Prometheus's wording for common messages but the position is derived
+//!   from the message, since promql-parser 0.11 reports none (see `prometheus::api`).
+//!
 //! ```
 //! use odyssey_simulator::promql::{Engine, Labels, Store, Value};
 //!
