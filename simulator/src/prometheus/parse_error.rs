@@ -29,6 +29,9 @@ fn go_wording(message: &str) -> String {
     if m.starts_with("invalid promql query") {
         return "unexpected end of input".into();
     }
+    if m == "unexpected end of input inside brackets" {
+        return "unclosed left bracket".into();
+    }
     let quotes_names = ["expected type", "unknown function", "expected "]
         .iter()
         .any(|p| m.starts_with(p));

@@ -135,6 +135,14 @@ fn compare_bodies(ours: &str, theirs: &str) -> Option<String> {
         ));
     }
     if a["status"] == "error" {
+        if a["error"] == b["error"] {
+            println!("ERROR TEXT same: {}", a["error"]);
+        } else {
+            println!(
+                "ERROR TEXT differs: ours {} theirs {}",
+                a["error"], b["error"]
+            );
+        }
         return (a["errorType"] != b["errorType"])
             .then(|| format!("error type differs: ours {ours}\n      theirs {theirs}"));
     }
@@ -287,6 +295,43 @@ const AGENT_QUERIES: &[&str] = &[
     r#"max_over_time(rate(request_duration_seconds_count{name="orders"}[1m])[20m:1m])"#,
     r#"sum(rate(request_duration_seconds_count[5m] offset 10m)) by (name)"#,
     r#"rate(request_duration_seconds_count{name="payment"}[5m] @ 1764585000)"#,
+    r#"sum(rate({__name__=~"request_duration_seconds_count|request_duration_seconds_sum",name="catalogue"}[5m]))"#,
+    r#"label_replace(rate(request_duration_seconds_count{name="payment"}[5m]), "m", "$1", "__name__", "(.+)")"#,
+    r#"sum by (__name__) (rate(request_duration_seconds_count{name="payment"}[5m]))"#,
+    r#"rate(request_duration_seconds_count{name="payment"}[5m]) > 0.1"#,
+    r#"up{name="catalogue"} * on(instance) group_left(name) up"#,
+    r#"up + on(instance) up"#,
+    r#"sum(up) by (name) / on(name) count(up) by (name)"#,
+    r#"vector(1) + on() group_left up"#,
+    r#"up{name="catalogue"} and on(instance) up{name="catalogue"}"#,
+    r#"up or vector(0)"#,
+    r#"up unless up{name="user"}"#,
+    r#"stddev by (name) (process_open_fds)"#,
+    r#"count_values by (name) ("goroutines", go_goroutines)"#,
+    r#"bottomk(2, process_resident_memory_bytes)"#,
+    r#"sort_desc(sum by (name) (rate(request_duration_seconds_count[5m])))"#,
+    r#"timestamp(up{name="catalogue"})"#,
+    r#"day_of_week(vector(time()))"#,
+    r#"hour()"#,
+    r#"scalar(count(up))"#,
+    r#"absent_over_time(up{name="nothing"}[5m])"#,
+    r#"changes(process_open_fds[10m])"#,
+    r#"idelta(process_open_fds[2m])"#,
+    r#"rate(request_duration_seconds_count{name="catalogue"}[30s])"#,
+    r#"sum_over_time(rate(request_duration_seconds_count{name="user"}[1m])[5m:30s])"#,
+    r#"up{name="catalogue"}[2m]"#,
+    r#"rate(up[5m] offset -1m)"#,
+    r#"holt_winters(process_resident_memory_bytes[10m], 0.5, 0.3)"#,
+    r#"holt_winters(go_goroutines[5m], 2, 0.5)"#,
+    // Invalid queries: the error type must agree; the texts are compared and reported.
+    "sum(",
+    "rate(up)",
+    "up[5m",
+    "floor(1)",
+    "rate(up[5m], 1)",
+    "non_existent_function_far_bar()",
+    "foo{",
+    "invalid][query",
 ];
 
 /// A seeded generator of queries over the fixture's metrics.
@@ -364,7 +409,37 @@ fn random_query(rng: &mut ChaCha8Rng) -> String {
             pick(rng, &ranges)
         ),
     };
-    match rng.random_range(0..8) {
+    match rng.random_range(0..12) {
+        8 => format!(
+            "sum by (name) ({inner}) {} on(name) group_left count by (name) (up)",
+            pick(rng, &["/", "*", "-", ">"])
+        ),
+        9 => format!(
+            "({inner}) {} ({inner})",
+            pick(rng, &["and", "or", "unless", "+"])
+        ),
+        10 => format!(
+            "max_over_time(({inner})[{}:{}])",
+            pick(rng, &["5m", "10m", "20m"]),
+            pick(rng, &["15s", "1m", ""])
+        ),
+        11 => {
+            let m = pick(rng, &counters);
+            format!(
+                "rate({}[{}] {})",
+                selector(rng, &m),
+                pick(rng, &ranges),
+                pick(
+                    rng,
+                    &[
+                        "offset 5m",
+                        "offset 90s",
+                        "@ 1764585000",
+                        "@ 1764585000 offset 1m"
+                    ]
+                )
+            )
+        }
         0 => format!(
             "{} by ({}) ({inner})",
             pick(
@@ -424,8 +499,17 @@ fn engine_agrees_with_real_prometheus() {
     let mut queries: Vec<String> = dashboard_queries();
     let dashboards = queries.len();
     queries.extend(AGENT_QUERIES.iter().map(|q| q.to_string()));
-    let mut rng = ChaCha8Rng::seed_from_u64(20_251_201);
-    for _ in 0..300 {
+    // The seed and count can be changed for a wider sweep; the failure output names both.
+    let seed: u64 = std::env::var("PROMQL_DIFF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_251_201);
+    let random: usize = std::env::var("PROMQL_DIFF_RANDOM")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for _ in 0..random {
         queries.push(random_query(&mut rng));
     }
 
@@ -489,7 +573,7 @@ fn engine_agrees_with_real_prometheus() {
     }
 
     println!(
-        "differential: {agree} of {total} queries agree; {nonempty} had a non-empty result in Prometheus ({dashboards} dashboard queries, {} agent queries, 300 random; instant, plus a range query for every third)",
+        "differential: {agree} of {total} queries agree; {nonempty} had a non-empty result in Prometheus ({dashboards} dashboard queries, {} agent queries, {random} random with seed {seed}; instant, plus a range query for every third)",
         AGENT_QUERIES.len()
     );
     let unexpected: Vec<&String> = disagreements
