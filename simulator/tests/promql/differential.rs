@@ -526,6 +526,77 @@ fn compare_metadata_endpoints(
         api::series(store, &Params::default()).body,
         curl(&format!("{base}/series"), &[]),
     );
+    let series_bad_start = [("match[]", "up".to_string()), ("start", "soon".to_string())];
+    check(
+        "series with a bad start".to_string(),
+        api::series(store, &Params::from_pairs(series_bad_start.clone())).body,
+        curl(&format!("{base}/series"), &series_bad_start),
+    );
+    check(
+        "label values of an invalid name".to_string(),
+        api::label_values(store, "a-b", &Params::default()).body,
+        curl(&format!("{base}/label/a-b/values"), &[]),
+    );
+    let engine = Engine::default();
+    let range_cases: [&[(&str, &str)]; 6] = [
+        &[
+            ("query", "up"),
+            ("start", "100"),
+            ("end", "50"),
+            ("step", "15"),
+        ],
+        &[
+            ("query", "up"),
+            ("start", "0"),
+            ("end", "50"),
+            ("step", "0"),
+        ],
+        &[
+            ("query", "up"),
+            ("start", "0"),
+            ("end", "50"),
+            ("step", "x"),
+        ],
+        &[
+            ("query", "up"),
+            ("start", "0"),
+            ("end", "1000000"),
+            ("step", "1"),
+        ],
+        &[
+            ("query", "up"),
+            ("start", "soon"),
+            ("end", "50"),
+            ("step", "15"),
+        ],
+        &[
+            ("query", "up["),
+            ("start", "0"),
+            ("end", "50"),
+            ("step", "15"),
+        ],
+    ];
+    for case in range_cases {
+        let owned: Vec<(&str, String)> = case.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        check(
+            format!("query_range {case:?}"),
+            api::query_range(&engine, store, &Params::from_pairs(case.iter().copied())).body,
+            curl(&format!("{base}/query_range"), &owned),
+        );
+    }
+    let instant_cases: [&[(&str, &str)]; 3] = [
+        &[("query", "up"), ("time", "soon")],
+        &[("query", "")],
+        &[("query", "1"), ("time", "2015-07-01T20:10:51.781Z")],
+    ];
+    for case in instant_cases {
+        let owned: Vec<(&str, String)> = case.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        check(
+            format!("query {case:?}"),
+            api::query(&engine, store, &Params::from_pairs(case.iter().copied()), 0).body,
+            curl(&format!("{base}/query"), &owned),
+        );
+    }
     (same, total)
 }
 
