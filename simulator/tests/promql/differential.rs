@@ -1,5 +1,9 @@
 //! Differential test: the same queries against the engine and a real Prometheus backfilled with
 //! the same data. Needs Debian's `prometheus` package (`.ci/install-prometheus.sh`).
+//!
+//! Run with `cargo test -p odyssey-simulator --test promql differential -- --ignored
+//! --nocapture`. `PROMQL_DIFF_SEED` and `PROMQL_DIFF_RANDOM` change the random queries' seed and
+//! count; `PROMQL_DIFF_SHOW_BYTES` prints every body that is not byte-identical.
 
 use std::io::Write;
 use std::net::TcpListener;
