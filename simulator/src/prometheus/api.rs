@@ -1,6 +1,7 @@
 //! The `/api/v1/*` endpoints as pure functions: request parameters in, HTTP status and JSON out.
 //!
-//! Bodies follow Prometheus 2.26's shapes byte for byte where known: the envelope's key order,
+//! Bodies follow Prometheus 2.x's shapes byte for byte where known (checked against 2.42 by the
+//! differential test; the deployed 2.26 may word a few parameter errors differently): the envelope's key order,
 //! sample values as strings, timestamps as seconds with millisecond decimals, Go's JSON string
 //! escaping (including `<`, `>` and `&`).
 
@@ -110,7 +111,7 @@ pub fn query(engine: &Engine, store: &Store, params: &Params, now_ms: i64) -> Ap
         None => now_ms,
         Some(t) => match parse_time(t) {
             Ok(ms) => ms,
-            Err(e) => return invalid_param("time", &format!("invalid time value for 'time': {e}")),
+            Err(e) => return invalid_param("time", &format!("Invalid time value for 'time': {e}")),
         },
     };
     if let Some(t) = params.get("timeout").filter(|t| !t.is_empty())
@@ -140,18 +141,15 @@ pub fn query_range(engine: &Engine, store: &Store, params: &Params) -> ApiRespon
         Err(e) => return invalid_param("end", &e),
     };
     if end < start {
-        return error_response(
-            ErrorType::BadData,
-            "end timestamp must not be before start time",
-        );
+        return invalid_param("end", "end timestamp must not be before start time");
     }
     let step = match parse_duration(params.value("step")) {
         Ok(s) => s,
         Err(e) => return invalid_param("step", &e),
     };
     if step <= 0 {
-        return error_response(
-            ErrorType::BadData,
+        return invalid_param(
+            "step",
             "zero or negative query resolution step widths are not accepted. Try a positive integer",
         );
     }
@@ -278,7 +276,7 @@ fn time_bounds(params: &Params) -> Result<(i64, i64), ApiResponse> {
     let bound = |name: &str, default: i64| match params.get(name).filter(|v| !v.is_empty()) {
         None => Ok(default),
         Some(v) => parse_time(v)
-            .map_err(|e| invalid_param(name, &format!("invalid time value for '{name}': {e}"))),
+            .map_err(|e| invalid_param(name, &format!("Invalid time value for '{name}': {e}"))),
     };
     Ok((bound("start", i64::MIN)?, bound("end", i64::MAX)?))
 }

@@ -10,7 +10,16 @@
 
 /// Go Prometheus's text for a parse failure of `query` with the Rust parser's `message`.
 pub(crate) fn go_parse_error(query: &str, message: &str) -> String {
-    let text = go_wording(message);
+    let mut text = go_wording(message);
+    // An open bracket with no duration after it fails in Go's duration lexer first.
+    if message == "unexpected end of input inside brackets"
+        && query
+            .rsplit('[')
+            .next()
+            .is_some_and(|rest| rest.trim().chars().all(|c| c.is_ascii_digit()))
+    {
+        text = "missing unit character in duration".into();
+    }
     let (line, col) = position(query, message);
     format!("{line}:{col}: parse error: {text}")
 }

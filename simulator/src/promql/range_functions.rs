@@ -29,6 +29,8 @@ pub(crate) fn apply(
             "predict_linear" => predict_linear(series, params.first().copied(), ts),
             "resets" => Some(resets(series)),
             "changes" => Some(changes(series)),
+            // Prometheus 2.x keeps a compensated running mean; 3.x a compensated sum.
+            "avg_over_time" if semantics == Semantics::V2 => Some(running_mean(series)),
             "avg_over_time" => Some(mean(values(series))),
             "sum_over_time" => Some(kahan_sum(values(series))),
             "count_over_time" => Some(series.points.len() as f64),
@@ -62,6 +64,24 @@ pub(crate) fn apply(
         }
     }
     Ok(out)
+}
+
+/// Prometheus 2.x's `avg_over_time`: a compensated running mean that keeps an infinite mean.
+fn running_mean(series: &RangeSeries) -> f64 {
+    let (mut mean, mut c, mut count) = (0.0_f64, 0.0_f64, 0.0_f64);
+    for v in values(series) {
+        count += 1.0;
+        if mean.is_infinite() {
+            if v.is_infinite() && (mean > 0.0) == (v > 0.0) {
+                continue;
+            }
+            if !v.is_infinite() && !v.is_nan() {
+                continue;
+            }
+        }
+        (mean, c) = kahan_inc(v / count - mean / count, mean, c);
+    }
+    if mean.is_infinite() { mean } else { mean + c }
 }
 
 fn values(series: &RangeSeries) -> impl Iterator<Item = f64> + '_ {

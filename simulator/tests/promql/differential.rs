@@ -1,5 +1,9 @@
 //! Differential test: the same queries against the engine and a real Prometheus backfilled with
 //! the same data. Needs Debian's `prometheus` package (`.ci/install-prometheus.sh`).
+//!
+//! Run with `cargo test -p odyssey-simulator --test promql differential -- --ignored
+//! --nocapture`. `PROMQL_DIFF_SEED` and `PROMQL_DIFF_RANDOM` change the random queries' seed and
+//! count; `PROMQL_DIFF_SHOW_BYTES` prints every body that is not byte-identical.
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -478,6 +482,128 @@ fn random_query(rng: &mut ChaCha8Rng) -> String {
     }
 }
 
+/// Compares `/series`, `/labels` and `/label/<name>/values` bodies byte for byte.
+fn compare_metadata_endpoints(
+    store: &Store,
+    base: &str,
+    disagreements: &mut Vec<String>,
+) -> (usize, usize) {
+    let selectors = [
+        r#"up"#,
+        r#"up{name="catalogue"}"#,
+        r#"{__name__=~"process_.*",name=~"cat.*|user"}"#,
+        r#"request_duration_seconds_count{route="/health"}"#,
+        r#"nothing_here"#,
+    ];
+    let (mut same, mut total) = (0, 0);
+    let mut check = |what: String, ours: String, theirs: Option<String>| {
+        total += 1;
+        let theirs = theirs.unwrap_or_default();
+        if ours == theirs {
+            same += 1;
+        } else {
+            disagreements.push(format!("{what}\n    ours   {ours}\n    theirs {theirs}"));
+        }
+    };
+    for sel in selectors {
+        let p = [("match[]", sel.to_string())];
+        check(
+            format!("series {sel}"),
+            api::series(store, &Params::from_pairs(p.clone())).body,
+            curl(&format!("{base}/series"), &p),
+        );
+        check(
+            format!("labels {sel}"),
+            api::labels(store, &Params::from_pairs(p.clone())).body,
+            curl(&format!("{base}/labels"), &p),
+        );
+    }
+    for name in ["name", "job", "__name__", "le", "route"] {
+        check(
+            format!("label values {name}"),
+            api::label_values(store, name, &Params::default()).body,
+            curl(&format!("{base}/label/{name}/values"), &[]),
+        );
+    }
+    check(
+        "series without match[]".to_string(),
+        api::series(store, &Params::default()).body,
+        curl(&format!("{base}/series"), &[]),
+    );
+    let series_bad_start = [("match[]", "up".to_string()), ("start", "soon".to_string())];
+    check(
+        "series with a bad start".to_string(),
+        api::series(store, &Params::from_pairs(series_bad_start.clone())).body,
+        curl(&format!("{base}/series"), &series_bad_start),
+    );
+    check(
+        "label values of an invalid name".to_string(),
+        api::label_values(store, "a-b", &Params::default()).body,
+        curl(&format!("{base}/label/a-b/values"), &[]),
+    );
+    let engine = Engine::default();
+    let range_cases: [&[(&str, &str)]; 6] = [
+        &[
+            ("query", "up"),
+            ("start", "100"),
+            ("end", "50"),
+            ("step", "15"),
+        ],
+        &[
+            ("query", "up"),
+            ("start", "0"),
+            ("end", "50"),
+            ("step", "0"),
+        ],
+        &[
+            ("query", "up"),
+            ("start", "0"),
+            ("end", "50"),
+            ("step", "x"),
+        ],
+        &[
+            ("query", "up"),
+            ("start", "0"),
+            ("end", "1000000"),
+            ("step", "1"),
+        ],
+        &[
+            ("query", "up"),
+            ("start", "soon"),
+            ("end", "50"),
+            ("step", "15"),
+        ],
+        &[
+            ("query", "up["),
+            ("start", "0"),
+            ("end", "50"),
+            ("step", "15"),
+        ],
+    ];
+    for case in range_cases {
+        let owned: Vec<(&str, String)> = case.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        check(
+            format!("query_range {case:?}"),
+            api::query_range(&engine, store, &Params::from_pairs(case.iter().copied())).body,
+            curl(&format!("{base}/query_range"), &owned),
+        );
+    }
+    let instant_cases: [&[(&str, &str)]; 3] = [
+        &[("query", "up"), ("time", "soon")],
+        &[("query", "")],
+        &[("query", "1"), ("time", "2015-07-01T20:10:51.781Z")],
+    ];
+    for case in instant_cases {
+        let owned: Vec<(&str, String)> = case.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        check(
+            format!("query {case:?}"),
+            api::query(&engine, store, &Params::from_pairs(case.iter().copied()), 0).body,
+            curl(&format!("{base}/query"), &owned),
+        );
+    }
+    (same, total)
+}
+
 #[test]
 #[ignore = "needs Debian's prometheus package (run .ci/install-prometheus.sh), then --ignored"]
 fn engine_agrees_with_real_prometheus() {
@@ -514,7 +640,7 @@ fn engine_agrees_with_real_prometheus() {
     }
 
     let end = START_MS + 3_600_000;
-    let (mut agree, mut total, mut nonempty) = (0, 0, 0);
+    let (mut agree, mut total, mut nonempty, mut identical) = (0, 0, 0, 0);
     let mut disagreements = Vec::new();
     for (i, q) in queries.iter().enumerate() {
         // Instant queries at a few whole-second times, range query over the last 30 minutes.
@@ -533,6 +659,10 @@ fn engine_agrees_with_real_prometheus() {
         .unwrap_or_default();
         total += 1;
         nonempty += usize::from(has_samples(&theirs));
+        identical += usize::from(ours.body == theirs);
+        if ours.body != theirs && std::env::var("PROMQL_DIFF_SHOW_BYTES").is_ok() {
+            println!("BYTES {q}\n  ours   {}\n  theirs {theirs}", ours.body);
+        }
         match compare_bodies(&ours.body, &theirs) {
             None => agree += 1,
             Some(d) => disagreements.push(format!("instant #{i} at {t_param}: {q}\n    {d}")),
@@ -565,6 +695,7 @@ fn engine_agrees_with_real_prometheus() {
             .unwrap_or_default();
             total += 1;
             nonempty += usize::from(has_samples(&theirs));
+            identical += usize::from(ours.body == theirs);
             match compare_bodies(&ours.body, &theirs) {
                 None => agree += 1,
                 Some(d) => disagreements.push(format!("range #{i}: {q}\n    {d}")),
@@ -572,6 +703,11 @@ fn engine_agrees_with_real_prometheus() {
         }
     }
 
+    let (meta_same, meta_total) = compare_metadata_endpoints(&store, &base, &mut disagreements);
+    println!("metadata endpoints: {meta_same} of {meta_total} bodies byte-identical");
+    println!(
+        "query bodies byte-identical to Prometheus's: {identical} of {total} (series order and last-digit rounding may differ)"
+    );
     println!(
         "differential: {agree} of {total} queries agree; {nonempty} had a non-empty result in Prometheus ({dashboards} dashboard queries, {} agent queries, {random} random with seed {seed}; instant, plus a range query for every third)",
         AGENT_QUERIES.len()
