@@ -34,7 +34,9 @@ const SESSION: &[&str] = &[
 fn bench(c: &mut Criterion) {
     let scenario = Arc::new(Scenario::embedded_sock_shop());
     let warm = World::new(scenario.clone(), 1).expect("the reference scenario builds");
-    let args: Vec<String> = ["get", "pods", "-n", "sock-shop"].map(String::from).to_vec();
+    let args: Vec<String> = ["get", "pods", "-n", "sock-shop"]
+        .map(String::from)
+        .to_vec();
 
     let mut world = warm.clone();
     c.bench_function("kubectl get pods -n sock-shop (in-process)", |b| {

@@ -178,6 +178,32 @@ impl Store {
         self.append(labels, timestamp_ms, stale_nan())
     }
 
+    /// The index of the series `labels`, creating it (empty) when new. A scraper that appends
+    /// to the same series every interval keeps the index and uses [`Store::append_at`].
+    pub fn series_index(&mut self, labels: &Labels) -> usize {
+        self.series_id(labels)
+    }
+
+    /// Appends one sample to the series at `index` (from [`Store::series_index`]); an older
+    /// timestamp than the newest sample is ignored, an equal one replaces it.
+    pub fn append_at(&mut self, index: usize, timestamp_ms: i64, value: f64) {
+        let Some(series) = self.series.get_mut(index) else {
+            return;
+        };
+        match series.timestamps.last() {
+            Some(last) if last > timestamp_ms => {}
+            Some(last) if last == timestamp_ms => {
+                if let Some(v) = series.values.last_mut() {
+                    *v = value;
+                }
+            }
+            _ => {
+                series.timestamps.push(timestamp_ms);
+                series.values.push(value);
+            }
+        }
+    }
+
     fn series_id(&mut self, labels: &Labels) -> usize {
         if let Some(&id) = self.by_labels.get(labels) {
             return id;
