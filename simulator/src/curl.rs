@@ -113,6 +113,7 @@ fn percent_encode(s: &str) -> String {
 }
 
 /// A globbing error at a 1-based position, with curl's message.
+#[derive(Debug)]
 struct GlobError {
     message: &'static str,
     position: usize,

@@ -607,6 +607,29 @@ fn compare_metadata_endpoints(
 #[test]
 #[ignore = "needs Debian's prometheus package (run .ci/install-prometheus.sh), then --ignored"]
 fn engine_agrees_with_real_prometheus() {
+    run_differential(
+        &sock_shop_store(42, 60),
+        START_MS + 3_600_000,
+        "fixture store",
+    );
+}
+
+#[test]
+#[ignore = "needs Debian's prometheus package (run .ci/install-prometheus.sh), then --ignored"]
+fn engine_agrees_with_real_prometheus_over_the_simulated_world() {
+    let world = odyssey_simulator::World::new(
+        std::sync::Arc::new(odyssey_simulator::Scenario::embedded_sock_shop()),
+        42,
+    )
+    .expect("the reference scenario builds");
+    // Whole seconds, as Prometheus's `time` parameter is read.
+    let end = world.now_unix_ms() / 1000 * 1000;
+    run_differential(&world.metrics().store, end, "simulated Sock Shop world");
+}
+
+/// Compares the engine with a real Prometheus over `store`, for queries at times up to `end`.
+fn run_differential(store: &Store, end: i64, what: &str) {
+    println!("differential over the {what}");
     for tool in ["prometheus", "promtool", "curl"] {
         let found = Command::new("sh")
             .args(["-c", &format!("command -v {tool}")])
@@ -617,8 +640,7 @@ fn engine_agrees_with_real_prometheus() {
             "{tool} is not installed: run .ci/install-prometheus.sh"
         );
     }
-    let store = sock_shop_store(42, 60);
-    let prom = start_prometheus(&store);
+    let prom = start_prometheus(store);
     let base = format!("http://127.0.0.1:{}/api/v1", prom.port);
     let engine = Engine::default();
 
@@ -639,7 +661,6 @@ fn engine_agrees_with_real_prometheus() {
         queries.push(random_query(&mut rng));
     }
 
-    let end = START_MS + 3_600_000;
     let (mut agree, mut total, mut nonempty, mut identical) = (0, 0, 0, 0);
     let mut disagreements = Vec::new();
     for (i, q) in queries.iter().enumerate() {
@@ -648,7 +669,7 @@ fn engine_agrees_with_real_prometheus() {
         let t_param = format!("{}", t / 1000);
         let ours = api::query(
             &engine,
-            &store,
+            store,
             &Params::from_pairs([("query", q.as_str()), ("time", t_param.as_str())]),
             t,
         );
@@ -675,7 +696,7 @@ fn engine_agrees_with_real_prometheus() {
             );
             let ours = api::query_range(
                 &engine,
-                &store,
+                store,
                 &Params::from_pairs([
                     ("query", q.as_str()),
                     ("start", s.as_str()),
@@ -703,7 +724,7 @@ fn engine_agrees_with_real_prometheus() {
         }
     }
 
-    let (meta_same, meta_total) = compare_metadata_endpoints(&store, &base, &mut disagreements);
+    let (meta_same, meta_total) = compare_metadata_endpoints(store, &base, &mut disagreements);
     println!("metadata endpoints: {meta_same} of {meta_total} bodies byte-identical");
     println!(
         "query bodies byte-identical to Prometheus's: {identical} of {total} (series order and last-digit rounding may differ)"
