@@ -629,6 +629,9 @@ fn engine_agrees_with_real_prometheus_over_the_simulated_world() {
 
 /// Compares the engine with a real Prometheus over `store`, for queries at times up to `end`.
 fn run_differential(store: &Store, end: i64, what: &str) {
+    // One real Prometheus at a time: the two tests share its data directory and port search.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     println!("differential over the {what}");
     for tool in ["prometheus", "promtool", "curl"] {
         let found = Command::new("sh")
