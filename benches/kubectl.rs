@@ -41,9 +41,9 @@ fn bench(c: &mut Criterion) {
     // The answer alone: each iteration starts from a copy of the warm world whose next virtual
     // second crosses no scrape or controller timer.
     c.bench_function("kubectl get pods -n sock-shop (the answer)", |b| {
-        b.iter_batched(
+        b.iter_batched_ref(
             || warm.clone(),
-            |mut w| black_box(w.kubectl(black_box(&args))),
+            |w| black_box(w.kubectl(black_box(&args))),
             BatchSize::LargeInput,
         )
     });
@@ -51,9 +51,10 @@ fn bench(c: &mut Criterion) {
     // The same command repeated on one world: every fifteenth call's virtual second also runs
     // a Prometheus scrape of every target, so this is the amortised cost.
     let mut world = warm.clone();
-    c.bench_function("kubectl get pods -n sock-shop (repeated, with scrapes)", |b| {
-        b.iter(|| black_box(world.kubectl(black_box(&args))))
-    });
+    c.bench_function(
+        "kubectl get pods -n sock-shop (repeated, with scrapes)",
+        |b| b.iter(|| black_box(world.kubectl(black_box(&args)))),
+    );
 
     c.bench_function("20-command session on a warm world", |b| {
         b.iter_batched(

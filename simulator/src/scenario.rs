@@ -86,6 +86,29 @@ pub struct ScenarioFile {
     /// Faults active from the start.
     #[serde(default)]
     pub faults: Vec<Fault>,
+    /// What the simulated Prometheus scrapes beyond the manifests' own configuration.
+    #[serde(default)]
+    pub prometheus: PrometheusSpec,
+}
+
+/// Scrape jobs the simulated Prometheus runs in addition to the `kubernetes-service-endpoints`
+/// job of the scenario's configuration.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrometheusSpec {
+    /// A `kubernetes-cadvisor` job per node (`container_cpu_usage_seconds_total`,
+    /// `container_memory_working_set_bytes`, ...). The reference configuration scrapes the
+    /// kubelet's `/metrics`, which has no container series on current Kubernetes; the job
+    /// is added (and `scripts/kind-up.sh` adds it to the live Prometheus) so that container
+    /// CPU and memory can be queried as cAdvisor names them.
+    #[serde(default = "yes")]
+    pub cadvisor: bool,
+}
+
+impl Default for PrometheusSpec {
+    fn default() -> Self {
+        PrometheusSpec { cadvisor: true }
+    }
 }
 
 /// The simulated cluster's shape.

@@ -65,7 +65,7 @@ impl Metrics {
             usage: BTreeMap::new(),
             workload,
             workload_since: Millis(0),
-            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x6d65_7472_6963_73),
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x006d_6574_7269_6373),
             active: Vec::new(),
             dropped: Vec::new(),
         }

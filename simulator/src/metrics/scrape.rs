@@ -184,6 +184,12 @@ impl World {
         let ts = self.clock.epoch_unix_millis() + t.0;
         let targets = self.scrape_targets();
         self.update_usage(t);
+        // Each service's mean latency, once per scrape: front-end and orders routes add their
+        // downstream calls' latencies.
+        let latencies: BTreeMap<&'static str, Option<f64>> = super::profile::PROFILES
+            .iter()
+            .map(|p| (p.name, self.route_latency(p.name, t)))
+            .collect();
 
         // Targets that went away leave stale series behind.
         let live: BTreeSet<&str> = targets.iter().map(|t| t.url.as_str()).collect();
@@ -204,7 +210,7 @@ impl World {
 
         let mut active = Vec::new();
         for target in targets {
-            let samples = self.collect(&target, t);
+            let samples = self.collect(&target, t, &latencies);
             let up = samples.is_ok();
             let mut state = self.metrics.targets.remove(&target.url).unwrap_or_default();
             let mut fresh: BTreeSet<Labels> = BTreeSet::new();
@@ -381,7 +387,12 @@ impl World {
 
     /// The samples of one target: `(metric name, extra labels, value, is a counter increment)`,
     /// or the scrape error.
-    fn collect(&mut self, target: &ScrapeTarget, t: Millis) -> Result<Vec<Sample>, String> {
+    fn collect(
+        &mut self,
+        target: &ScrapeTarget,
+        t: Millis,
+        latencies: &BTreeMap<&'static str, Option<f64>>,
+    ) -> Result<Vec<Sample>, String> {
         if let Some(node) = &target.node {
             return Ok(self.cadvisor_samples(node));
         }
@@ -438,10 +449,18 @@ impl World {
             }
             _ => {}
         }
-        Ok(self.service_samples(&service, &p, &pod, t))
+        Ok(self.service_samples(&service, &p, &pod, t, latencies))
     }
 
-    fn service_samples(&mut self, service: &str, p: &Profile, pod: &Pod, t: Millis) -> Vec<Sample> {
+    fn service_samples(
+        &mut self,
+        service: &str,
+        p: &Profile,
+        pod: &Pod,
+        t: Millis,
+        latencies: &BTreeMap<&'static str, Option<f64>>,
+    ) -> Vec<Sample> {
+        let downstream = |s: &str| latencies.get(s).copied().flatten();
         let mut out: Vec<Sample> = Vec::new();
         let load = self.pod_load(service, pod, t);
         let interval = SCRAPE_INTERVAL.0 as f64 / 1000.0;
@@ -463,7 +482,7 @@ impl World {
                     FRONT_END_CALLS.iter().find(|(route, _)| *route == r.route)
                 {
                     for (s, _) in *calls {
-                        match self.route_latency(s, t) {
+                        match downstream(s) {
                             Some(l) => latency += l,
                             None => errors = 1.0,
                         }
@@ -471,7 +490,7 @@ impl World {
                 }
             } else if service == "orders" {
                 for (s, _) in ORDER_CALLS {
-                    latency += self.route_latency(s, t).unwrap_or(0.0);
+                    latency += downstream(s).unwrap_or(0.0);
                 }
             }
             routes.push((*r, load.iterations * r.per_iteration, latency, errors));

@@ -130,6 +130,9 @@ impl World {
                 }
             }
         }
+        if !self.scenario().file.prometheus.cadvisor {
+            return out;
+        }
         for (name, node) in &self.state.nodes {
             let ip = node
                 .status
