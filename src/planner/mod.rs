@@ -1,0 +1,207 @@
+//! The execution planner: a manager decomposes a task into parts, one agent per managed
+//! service carries each out, and three bounded feedback loops refine the plan.
+//!
+//! - environment feedback ([`agent`]): a failed or suspicious command output goes back to the
+//!   agent that ran it;
+//! - peer feedback ([`feedback::peer_check`]): a result that does not match the expected
+//!   format is sent back by the manager with the reason;
+//! - hierarchical feedback (here): a part that still fails returns to the manager, which
+//!   re-decomposes the task.
+
+pub mod agent;
+pub mod feedback;
+mod manager;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::llm::Role;
+use crate::llm::protocol::{
+    FinalAnswer, HistoryEntry, PlanPart, ResultFields, SkillProposal, TaskKind, Verdict,
+    parse_verdict,
+};
+use crate::policy::Phase;
+use crate::prompts;
+use crate::run::{Run, RunError};
+use crate::skills::{SkillLibrary, SkillQuery};
+use crate::trace::{Event, FeedbackKind};
+
+/// A task to carry out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskSpec {
+    /// Id within the trial (`r2-t1`, `eval-r0-rollback`).
+    pub id: String,
+    /// The task sentence.
+    pub description: String,
+    /// Observation or action: decides the policy phase.
+    pub kind: TaskKind,
+    /// The service the task is about, when known.
+    pub service: String,
+}
+
+/// How one part ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartRecord {
+    /// The part as planned.
+    pub part: PlanPart,
+    /// Whether the agent produced a usable result.
+    pub ok: bool,
+    /// The result (with an `error` key when it failed).
+    pub result: ResultFields,
+}
+
+/// Everything a task's execution produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Execution {
+    /// The task.
+    pub task: TaskSpec,
+    /// The parts of the last plan.
+    pub parts: Vec<PartRecord>,
+    /// Every command run, with its output, in order.
+    pub commands: Vec<HistoryEntry>,
+    /// The manager's combined answer.
+    pub answer: Option<FinalAnswer>,
+    /// The verifier's verdict.
+    pub verdict: Verdict,
+    /// Feedback events by loop.
+    pub feedback: BTreeMap<FeedbackKind, u32>,
+    /// Commands the policy refused.
+    pub refusals: u32,
+}
+
+impl Execution {
+    /// The answer's result fields as JSON, `{}` without an answer.
+    pub fn result_json(&self) -> String {
+        let fields = self
+            .answer
+            .as_ref()
+            .map(|a| a.result.clone())
+            .unwrap_or_default();
+        serde_json::to_string(&fields).expect("result fields always serialise")
+    }
+}
+
+/// The skills for a prompt, rendered as proposals.
+pub(crate) fn retrieve(
+    run: &Run<'_>,
+    library: &SkillLibrary,
+    text: &str,
+    service: &str,
+) -> Vec<SkillProposal> {
+    if !run.config.skills.enabled {
+        return Vec::new();
+    }
+    let query = SkillQuery {
+        text: format!("{text} {service}"),
+        service: (!service.is_empty()).then(|| service.to_owned()),
+        kinds: Vec::new(),
+        top_k: run.config.skills.top_k,
+    };
+    library
+        .retrieve(&query)
+        .into_iter()
+        .map(|s| s.to_proposal())
+        .collect()
+}
+
+/// Carries out `task` with the skills of `library` (read only), and asks the verifier.
+///
+/// # Errors
+/// [`RunError`] when the model or the backend fails; a failed task is an [`Execution`] with a
+/// negative verdict.
+pub fn execute(
+    run: &mut Run<'_>,
+    task: &TaskSpec,
+    library: &SkillLibrary,
+) -> Result<Execution, RunError> {
+    let phase = match task.kind {
+        TaskKind::Observation => Phase::Observation,
+        TaskKind::Action => Phase::Action,
+    };
+    let mut state = agent::PartState::default();
+    let mut histories: BTreeMap<String, Vec<HistoryEntry>> = BTreeMap::new();
+    let mut done: BTreeMap<String, PartRecord> = BTreeMap::new();
+    let mut feedback = String::new();
+    let mut replans = 0;
+    let mut parts: Vec<PartRecord>;
+
+    loop {
+        let plan = manager::plan(run, task, library, &feedback)?;
+        parts = Vec::new();
+        let mut failures = Vec::new();
+        for part in plan {
+            // A part whose service already delivered keeps its result across re-plans.
+            if let Some(record) = done.get(&part.service) {
+                parts.push(record.clone());
+                continue;
+            }
+            let history = histories.entry(part.service.clone()).or_default();
+            let record = agent::run_part(run, task, &part, library, phase, history, &mut state)?;
+            if record.ok {
+                done.insert(part.service.clone(), record.clone());
+            } else {
+                let reason = record
+                    .result
+                    .get("error")
+                    .map_or_else(|| "no result".to_owned(), |v| v.to_string());
+                failures.push(format!("The part for {} failed: {reason}.", part.service));
+            }
+            parts.push(record);
+        }
+        if failures.is_empty()
+            || !run.config.feedback.hierarchical
+            || replans >= run.config.feedback.hierarchical_limit
+        {
+            break;
+        }
+        replans += 1;
+        feedback = format!(
+            "{} Re-decompose the task so that every part can succeed.",
+            failures.join(" ")
+        );
+        *state
+            .feedback
+            .entry(FeedbackKind::Hierarchical)
+            .or_default() += 1;
+        run.record(Event::Feedback {
+            task_id: task.id.clone(),
+            to: "manager".to_owned(),
+            kind: FeedbackKind::Hierarchical,
+            text: feedback.clone(),
+        });
+    }
+
+    let answer = manager::combine(run, task, &parts)?;
+    let commands: Vec<HistoryEntry> = state.commands.clone();
+    let result = answer
+        .as_ref()
+        .map(|a| serde_json::to_string(&a.result).expect("result fields always serialise"))
+        .unwrap_or_else(|| "{}".to_owned());
+    let reply = run.ask(
+        Role::Verifier,
+        &task.id,
+        prompts::verifier(&task.description, &commands, &result),
+    )?;
+    let verdict = parse_verdict(&reply).unwrap_or_else(|e| Verdict {
+        success: false,
+        reason: format!("the verifier's reply could not be read: {e}"),
+    });
+    run.record(Event::TaskFinished {
+        task_id: task.id.clone(),
+        answer: answer
+            .as_ref()
+            .map(|a| a.answer.clone())
+            .unwrap_or_default(),
+        verdict: verdict.clone(),
+    });
+    Ok(Execution {
+        task: task.clone(),
+        parts,
+        commands,
+        answer,
+        verdict,
+        feedback: state.feedback,
+        refusals: state.refusals,
+    })
+}
