@@ -151,6 +151,10 @@ pub struct TrialConfig {
     pub evaluate: bool,
     /// The services with an agent of their own.
     pub services: Vec<String>,
+    /// Whether the manager and agents are told each service's namespace up front. Off by
+    /// default: where services run is a fact of the deployment the system learns as
+    /// Configuration skills; the curriculum builder always sees it.
+    pub share_namespaces: bool,
     /// The language-model backend: `synthetic`, `openai`, `replay:FILE`.
     pub llm: String,
     /// Settings of the backends.
@@ -177,6 +181,7 @@ impl Default for TrialConfig {
             eval_tasks: None,
             evaluate: true,
             services: vec!["catalogue".to_owned(), "front-end".to_owned()],
+            share_namespaces: false,
             llm: "synthetic".to_owned(),
             llm_settings: LlmSettings::default(),
             curriculum: CurriculumConfig::default(),

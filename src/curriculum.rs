@@ -56,11 +56,13 @@ pub fn propose(
             .collect(),
         CurriculumStrategy::Random => {
             let mut rng = ChaCha8Rng::seed_from_u64(run.config.seed ^ (u64::from(run.round) << 32));
-            (0..count)
-                .filter_map(|_| {
-                    (!pool.is_empty()).then(|| pool[rng.random_range(0..pool.len())].clone())
-                })
-                .collect()
+            if pool.is_empty() {
+                Vec::new()
+            } else {
+                (0..count)
+                    .map(|_| pool[rng.random_range(0..pool.len())].clone())
+                    .collect()
+            }
         }
         CurriculumStrategy::Model => {
             let previous: Vec<(String, bool)> = history
@@ -73,7 +75,7 @@ pub fn propose(
                 "Skills are off.".to_owned()
             };
             let prompt = prompts::curriculum(
-                &run.running_state.clone(),
+                &run.running_state.full.clone(),
                 &previous,
                 &summary,
                 run.config.tasks_per_round,

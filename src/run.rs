@@ -7,6 +7,7 @@ use crate::llm::{CallContext, ChatRequest, LanguageModel, LlmError, Role};
 use crate::ops::{Operations, OpsError, OpsOutput, OpsRequest};
 use crate::policy::Phase;
 use crate::prompts;
+use crate::running_state::RunningState;
 use crate::skills::StoreError;
 use crate::trace::{Event, Stage, Trace};
 
@@ -54,8 +55,8 @@ pub struct Run<'a> {
     pub round: u32,
     /// Learning or evaluation.
     pub stage: Stage,
-    /// The running state summary given to prompts.
-    pub running_state: String,
+    /// The running state given to prompts.
+    pub running_state: RunningState,
     /// Tokens spent through this run.
     pub tokens: Tokens,
     /// Dollars spent through this run, at the configured prices.

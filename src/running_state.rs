@@ -10,8 +10,20 @@ pub const COMMANDS: [&str; 2] = [
     "kubectl get services --all-namespaces",
 ];
 
-/// Gathers the summary for `services`: which namespace each managed service is in, and the
-/// Prometheus URL when a `prometheus` service is listed.
+/// What the system knows of the deployment before any task.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RunningState {
+    /// The summary the curriculum builder reads: the managed services, the namespace each
+    /// is in, and the Prometheus URL.
+    pub full: String,
+    /// The summary the manager and the agents read: the managed services and the Prometheus
+    /// URL, without the per-service facts that the agents are meant to learn as skills
+    /// (unless the configuration shares them).
+    pub for_agents: String,
+}
+
+/// Gathers the running state for `services`; `share_namespaces` puts the per-service
+/// namespaces into the agents' summary too.
 ///
 /// # Errors
 /// [`OpsError`] when the backend fails.
@@ -19,7 +31,8 @@ pub fn gather(
     ops: &mut dyn Operations,
     policy: &Policy,
     services: &[String],
-) -> Result<String, OpsError> {
+    share_namespaces: bool,
+) -> Result<RunningState, OpsError> {
     let mut outputs = Vec::new();
     for command in COMMANDS {
         // The system's own commands obey the same policy as the model's.
@@ -31,10 +44,16 @@ pub fn gather(
                 .stdout,
         );
     }
-    Ok(summarise(
-        outputs.get(1).map_or("", String::as_str),
-        services,
-    ))
+    let full = summarise(outputs.get(1).map_or("", String::as_str), services);
+    let for_agents = if share_namespaces {
+        full.clone()
+    } else {
+        full.lines()
+            .filter(|l| !l.starts_with("Service "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    Ok(RunningState { full, for_agents })
 }
 
 /// The summary of a `kubectl get services --all-namespaces` table for `services`.
@@ -78,7 +97,11 @@ mod tests {
         let world = World::new(Arc::new(Scenario::embedded_sock_shop()), 1).unwrap();
         let mut ops = SimulatorOps::new(world);
         let services = vec!["catalogue".to_owned(), "front-end".to_owned()];
-        let summary = gather(&mut ops, &Policy::default(), &services).unwrap();
-        insta::assert_snapshot!(summary);
+        let state = gather(&mut ops, &Policy::default(), &services, false).unwrap();
+        insta::assert_snapshot!(state.full);
+        assert_eq!(
+            state.for_agents,
+            "Managed services: catalogue, front-end.\nPrometheus: http://prometheus.monitoring:9090"
+        );
     }
 }

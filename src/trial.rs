@@ -270,15 +270,20 @@ pub fn run_trial_with(
     let mut stopped = None;
 
     let outcome = (|| -> Result<(), TrialError> {
-        let summary = running_state::gather(&mut learn_ops, &config.policy, &config.services)
-            .map_err(RunError::from)?;
+        let state = running_state::gather(
+            &mut learn_ops,
+            &config.policy,
+            &config.services,
+            config.share_namespaces,
+        )
+        .map_err(RunError::from)?;
         let at = learn_ops.world().map_or(0, |w| w.clock().elapsed().0);
         trace.push(
             0,
             Stage::Learn,
             at,
             Event::RunningState {
-                summary: summary.clone(),
+                summary: state.full.clone(),
             },
         );
 
@@ -323,7 +328,7 @@ pub fn run_trial_with(
                 trial: format!("seed-{}", config.seed),
                 round,
                 stage: Stage::Learn,
-                running_state: summary.clone(),
+                running_state: state.clone(),
                 tokens: Tokens::default(),
                 cost_usd: 0.0,
             };
@@ -457,8 +462,13 @@ fn evaluate(
         }
         let baseline = Baseline::take(&world);
         let mut ops = SimulatorOps::new(world);
-        let summary = running_state::gather(&mut ops, &config.policy, &config.services)
-            .map_err(RunError::from)?;
+        let state = running_state::gather(
+            &mut ops,
+            &config.policy,
+            &config.services,
+            config.share_namespaces,
+        )
+        .map_err(RunError::from)?;
         let spec = TaskSpec {
             id: format!("eval-r{round}-{}", task.name),
             description: task.task.clone(),
@@ -474,7 +484,7 @@ fn evaluate(
             trial: format!("seed-{}", config.seed),
             round,
             stage: Stage::Eval,
-            running_state: summary,
+            running_state: state,
             tokens: Tokens::default(),
             cost_usd: 0.0,
         };

@@ -55,7 +55,7 @@ pub fn run_part(
     let skills = retrieve(run, library, &part.instruction, &part.service);
     let limits = run.config.feedback.clone();
     let max_steps = run.config.agent.max_steps;
-    let running_state = run.running_state.clone();
+    let running_state = run.running_state.for_agents.clone();
     let mut steps = 0;
     let mut environment_used = 0;
     let mut peer_used = 0;

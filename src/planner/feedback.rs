@@ -74,6 +74,7 @@ pub fn peer_check(result: &ResultFields, expected_format: &str) -> Option<String
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)] // Tests fail loudly on a missing value.
     use super::*;
 
     #[test]

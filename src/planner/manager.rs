@@ -21,7 +21,7 @@ pub(super) fn plan(
     let prompt = prompts::manager_plan(
         &task.description,
         &task.service,
-        &run.running_state.clone(),
+        &run.running_state.for_agents.clone(),
         &skills,
         feedback,
     );

@@ -124,11 +124,39 @@ pub fn execute(
     let mut done: BTreeMap<String, PartRecord> = BTreeMap::new();
     let mut feedback = String::new();
     let mut replans = 0;
-    let mut parts: Vec<PartRecord>;
+    let mut plan_checks = 0;
+    let limits = run.config.feedback.clone();
+    let managed = run.config.services.clone();
 
-    loop {
+    let (parts, answer, verdict) = loop {
         let plan = manager::plan(run, task, library, &feedback)?;
-        parts = Vec::new();
+
+        // Peer feedback on the plan: the agent of the task's own service says so when the
+        // manager gave it nothing to do.
+        let owner = &task.service;
+        if limits.peer
+            && plan_checks < limits.peer_limit
+            && managed.contains(owner)
+            && !plan.iter().any(|p| p.service == *owner)
+        {
+            plan_checks += 1;
+            let given: Vec<&str> = plan.iter().map(|p| p.service.as_str()).collect();
+            feedback = format!(
+                "The agent of {owner} received no part, but the task is about {owner}; the plan gave parts to {}. Assign the task to the agent of {owner}.",
+                given.join(", ")
+            );
+            give(
+                run,
+                &mut state,
+                task,
+                "manager",
+                FeedbackKind::Peer,
+                &feedback,
+            );
+            continue;
+        }
+
+        let mut parts = Vec::new();
         let mut failures = Vec::new();
         for part in plan {
             // A part whose service already delivered keeps its result across re-plans.
@@ -149,44 +177,46 @@ pub fn execute(
             }
             parts.push(record);
         }
-        if failures.is_empty()
-            || !run.config.feedback.hierarchical
-            || replans >= run.config.feedback.hierarchical_limit
-        {
-            break;
+        let may_replan = limits.hierarchical && replans < limits.hierarchical_limit;
+        if !failures.is_empty() && may_replan {
+            replans += 1;
+            feedback = format!(
+                "{} Re-decompose the task so that every part can succeed.",
+                failures.join(" ")
+            );
+            give(
+                run,
+                &mut state,
+                task,
+                "manager",
+                FeedbackKind::Hierarchical,
+                &feedback,
+            );
+            continue;
         }
-        replans += 1;
-        feedback = format!(
-            "{} Re-decompose the task so that every part can succeed.",
-            failures.join(" ")
-        );
-        *state
-            .feedback
-            .entry(FeedbackKind::Hierarchical)
-            .or_default() += 1;
-        run.record(Event::Feedback {
-            task_id: task.id.clone(),
-            to: "manager".to_owned(),
-            kind: FeedbackKind::Hierarchical,
-            text: feedback.clone(),
-        });
-    }
 
-    let answer = manager::combine(run, task, &parts)?;
-    let commands: Vec<HistoryEntry> = state.commands.clone();
-    let result = answer
-        .as_ref()
-        .map(|a| serde_json::to_string(&a.result).expect("result fields always serialise"))
-        .unwrap_or_else(|| "{}".to_owned());
-    let reply = run.ask(
-        Role::Verifier,
-        &task.id,
-        prompts::verifier(&task.description, &commands, &result),
-    )?;
-    let verdict = parse_verdict(&reply).unwrap_or_else(|e| Verdict {
-        success: false,
-        reason: format!("the verifier's reply could not be read: {e}"),
-    });
+        let answer = manager::combine(run, task, &parts)?;
+        let verdict = verify(run, task, &state.commands, answer.as_ref())?;
+        if verdict.success || !may_replan {
+            break (parts, answer, verdict);
+        }
+        // The combined result was judged a failure: back to the manager, starting afresh.
+        replans += 1;
+        done.clear();
+        feedback = format!(
+            "The verifier rejected the result: {}. Re-decompose the task with precise instructions.",
+            verdict.reason
+        );
+        give(
+            run,
+            &mut state,
+            task,
+            "manager",
+            FeedbackKind::Hierarchical,
+            &feedback,
+        );
+    };
+
     run.record(Event::TaskFinished {
         task_id: task.id.clone(),
         answer: answer
@@ -195,6 +225,7 @@ pub fn execute(
             .unwrap_or_default(),
         verdict: verdict.clone(),
     });
+    let commands = state.commands.clone();
     Ok(Execution {
         task: task.clone(),
         parts,
@@ -204,4 +235,43 @@ pub fn execute(
         feedback: state.feedback,
         refusals: state.refusals,
     })
+}
+
+/// Records a feedback event and counts it.
+fn give(
+    run: &mut Run<'_>,
+    state: &mut agent::PartState,
+    task: &TaskSpec,
+    to: &str,
+    kind: FeedbackKind,
+    text: &str,
+) {
+    *state.feedback.entry(kind).or_default() += 1;
+    run.record(Event::Feedback {
+        task_id: task.id.clone(),
+        to: to.to_owned(),
+        kind,
+        text: text.to_owned(),
+    });
+}
+
+/// Asks the verifier whether the task succeeded.
+fn verify(
+    run: &mut Run<'_>,
+    task: &TaskSpec,
+    commands: &[HistoryEntry],
+    answer: Option<&FinalAnswer>,
+) -> Result<Verdict, RunError> {
+    let result = answer
+        .map(|a| serde_json::to_string(&a.result).expect("result fields always serialise"))
+        .unwrap_or_else(|| "{}".to_owned());
+    let reply = run.ask(
+        Role::Verifier,
+        &task.id,
+        prompts::verifier(&task.description, commands, &result),
+    )?;
+    Ok(parse_verdict(&reply).unwrap_or_else(|e| Verdict {
+        success: false,
+        reason: format!("the verifier's reply could not be read: {e}"),
+    }))
 }

