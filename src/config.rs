@@ -159,6 +159,8 @@ pub struct TrialConfig {
     pub llm: String,
     /// Settings of the backends.
     pub llm_settings: LlmSettings,
+    /// A spending cap in dollars for the trial; once spent, the trial stops cleanly.
+    pub budget_usd: Option<f64>,
     /// The curriculum.
     pub curriculum: CurriculumConfig,
     /// The feedback loops.
@@ -184,6 +186,7 @@ impl Default for TrialConfig {
             share_namespaces: false,
             llm: "synthetic".to_owned(),
             llm_settings: LlmSettings::default(),
+            budget_usd: None,
             curriculum: CurriculumConfig::default(),
             feedback: FeedbackConfig::default(),
             skills: SkillsConfig::default(),

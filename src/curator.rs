@@ -162,3 +162,156 @@ fn validate(
 fn same_command(a: &str, b: &str) -> bool {
     a.split_whitespace().eq(b.split_whitespace())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // Tests fail loudly on a missing value.
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::TrialConfig;
+    use crate::llm::protocol::{CuratorReply, SkillKind, TaskKind, Verdict};
+    use crate::llm::{BackendInfo, ChatFuture, ChatReply, ChatRequest, LanguageModel, Usage};
+    use crate::ops::SimulatorOps;
+    use crate::planner::TaskSpec;
+    use crate::run::Tokens;
+    use crate::running_state::RunningState;
+    use crate::simulator::{Scenario, World};
+    use crate::skills::SkillLibrary;
+    use crate::trace::{Stage, Trace};
+
+    /// Answers the curator with fixed proposals and the verifier with "yes".
+    struct Scripted(Vec<SkillProposal>);
+
+    impl LanguageModel for Scripted {
+        fn chat<'a>(&'a self, request: &'a ChatRequest) -> ChatFuture<'a> {
+            let text = match request.role {
+                Role::Curator => serde_json::to_string(&CuratorReply {
+                    skills: self.0.clone(),
+                })
+                .unwrap(),
+                _ => serde_json::to_string(&Verdict {
+                    success: true,
+                    reason: "looks right".into(),
+                })
+                .unwrap(),
+            };
+            Box::pin(async move {
+                Ok(ChatReply {
+                    text,
+                    usage: Usage::default(),
+                    model: "scripted".into(),
+                })
+            })
+        }
+
+        fn describe(&self) -> BackendInfo {
+            BackendInfo::default()
+        }
+    }
+
+    fn skill(title: &str, command: Option<&str>) -> SkillProposal {
+        SkillProposal {
+            kind: if command.is_some() {
+                SkillKind::Command
+            } else {
+                SkillKind::Reflection
+            },
+            title: title.into(),
+            body: "body".into(),
+            command: command.map(str::to_owned),
+            when_to_use: "when".into(),
+            service: "catalogue".into(),
+        }
+    }
+
+    #[test]
+    fn proposals_are_validated_rejected_with_a_reason_and_merged() {
+        let model = Scripted(vec![
+            skill(
+                "Pods",
+                Some("kubectl get pods -n sock-shop -l name=catalogue"),
+            ),
+            skill(
+                "Recalled namespace",
+                Some("kubectl get deployment catalogue -n default"),
+            ),
+            skill(
+                "Scale",
+                Some("kubectl scale deployment catalogue --replicas=2 -n sock-shop"),
+            ),
+            skill(
+                "Pods again",
+                Some("kubectl get pods  -n sock-shop -l name=catalogue"),
+            ),
+            skill("Insight", None),
+        ]);
+        let config = TrialConfig::default();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let mut trace = Trace::new();
+        let world = World::new(Arc::new(Scenario::embedded_sock_shop()), 1).unwrap();
+        let mut ops = SimulatorOps::new(world);
+        let mut run = Run {
+            model: &model,
+            runtime: &runtime,
+            trace: &mut trace,
+            ops: &mut ops,
+            config: &config,
+            trial: "t".into(),
+            round: 1,
+            stage: Stage::Learn,
+            running_state: RunningState::default(),
+            tokens: Tokens::default(),
+            cost_usd: 0.0,
+        };
+        let execution = Execution {
+            task: TaskSpec {
+                id: "r1-t1".into(),
+                description: "Check catalogue".into(),
+                kind: TaskKind::Observation,
+                service: "catalogue".into(),
+            },
+            parts: Vec::new(),
+            commands: Vec::new(),
+            answer: None,
+            verdict: Verdict {
+                success: true,
+                reason: String::new(),
+            },
+            feedback: Default::default(),
+            refusals: 0,
+        };
+        let mut store = SkillStore::in_memory(SkillLibrary::new());
+        let curated = curate(&mut run, &execution, &mut store).unwrap();
+        assert_eq!(
+            curated,
+            Curated {
+                added: 2,
+                merged: 1,
+                rejected: 2
+            }
+        );
+        let titles: Vec<&str> = store
+            .library()
+            .skills
+            .iter()
+            .map(|s| s.title.as_str())
+            .collect();
+        assert_eq!(titles, ["Pods", "Insight"]);
+        let reasons: Vec<String> = trace
+            .entries()
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::SkillRejected { reason, .. } => Some(reason.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(reasons[0].contains("no longer works"), "{reasons:?}");
+        assert!(
+            reasons[1].contains("does not appear in the execution"),
+            "{reasons:?}"
+        );
+    }
+}

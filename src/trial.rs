@@ -15,7 +15,7 @@ use crate::curator;
 use crate::curriculum::{self, Outcome};
 use crate::eval_tasks::{self, Baseline, EvalTask, EvalTaskError, SetupError};
 use crate::llm::protocol::{SkillKind, TaskKind, Verdict};
-use crate::llm::{BackendSpec, LanguageModel, LlmError, SpecError};
+use crate::llm::{BackendSpec, CostMeter, LanguageModel, LlmError, Metered, SpecError};
 use crate::ops::{Operations, SimulatorOps};
 use crate::planner::{self, TaskSpec};
 use crate::run::{Run, RunError, Tokens};
@@ -181,7 +181,8 @@ pub struct Quiet;
 impl Observer for Quiet {}
 
 impl TrialConfig {
-    /// Builds the configured language model; the synthetic model takes the trial's seed.
+    /// Builds the configured language model; the synthetic model takes the trial's seed, and
+    /// a budget wraps the model in a [`Metered`] backend that stops the trial once it is spent.
     ///
     /// # Errors
     /// An unknown backend, or one that cannot be built.
@@ -189,7 +190,14 @@ impl TrialConfig {
         let spec: BackendSpec = self.llm.parse()?;
         let mut settings = self.llm_settings.clone();
         settings.synthetic.seed = self.seed;
-        Ok(spec.build(&settings)?)
+        let model = spec.build(&settings)?;
+        Ok(match self.budget_usd {
+            Some(usd) => {
+                let meter = CostMeter::new(settings.prices.clone()).with_budget_per_trial(usd);
+                Box::new(Metered::new(model, meter))
+            }
+            None => model,
+        })
     }
 
     fn load_scenario(&self) -> Result<Scenario, TrialError> {

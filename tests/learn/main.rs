@@ -128,3 +128,108 @@ fn policy_check_prints_the_reason_and_exits_one_when_refused() {
         .unwrap();
     assert_eq!(allowed.status.code(), Some(0));
 }
+
+fn feedback_kinds(record: &odyssey::TrialRecord) -> std::collections::BTreeSet<String> {
+    record
+        .trace
+        .entries()
+        .iter()
+        .filter_map(|e| match &e.event {
+            odyssey::trace::Event::Feedback { kind, .. } => Some(format!("{kind:?}")),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn each_feedback_loop_can_be_switched_off_alone() {
+    use odyssey::config::FeedbackConfig;
+    let all = FeedbackConfig::default();
+    let cases = [
+        (
+            "environment only",
+            FeedbackConfig {
+                peer: false,
+                hierarchical: false,
+                ..all.clone()
+            },
+            "Environment",
+        ),
+        (
+            "peer only",
+            FeedbackConfig {
+                environment: false,
+                hierarchical: false,
+                ..all.clone()
+            },
+            "Peer",
+        ),
+        (
+            "hierarchical only",
+            FeedbackConfig {
+                environment: false,
+                peer: false,
+                ..all.clone()
+            },
+            "Hierarchical",
+        ),
+    ];
+    for (name, feedback, kind) in cases {
+        let config = TrialConfig {
+            rounds: 2,
+            feedback,
+            ..TrialConfig::with_seed(6)
+        };
+        let model = config.build_model().unwrap();
+        let record = run_trial(&config, model.as_ref()).unwrap();
+        let kinds = feedback_kinds(&record);
+        assert!(kinds.iter().all(|k| k == kind), "{name}: {kinds:?}");
+    }
+    let config = TrialConfig {
+        rounds: 2,
+        feedback: FeedbackConfig::none(),
+        ..TrialConfig::with_seed(6)
+    };
+    let model = config.build_model().unwrap();
+    assert!(feedback_kinds(&run_trial(&config, model.as_ref()).unwrap()).is_empty());
+}
+
+#[test]
+fn random_and_fixed_curricula_draw_from_the_pool() {
+    use odyssey::config::{CurriculumConfig, CurriculumStrategy};
+    for strategy in [CurriculumStrategy::Random, CurriculumStrategy::Fixed] {
+        let config = TrialConfig {
+            rounds: 2,
+            evaluate: false,
+            curriculum: CurriculumConfig {
+                strategy,
+                ..CurriculumConfig::default()
+            },
+            ..TrialConfig::with_seed(8)
+        };
+        let model = config.build_model().unwrap();
+        let record = run_trial(&config, model.as_ref()).unwrap();
+        let tasks: Vec<&str> = record
+            .rounds
+            .iter()
+            .flat_map(|r| r.learn.iter().map(|t| t.description.as_str()))
+            .collect();
+        assert_eq!(tasks.len(), 6, "{strategy:?}");
+        let pool: Vec<String> = CurriculumConfig::default()
+            .pool
+            .iter()
+            .flat_map(|t| ["catalogue", "front-end"].map(|s| t.replace("{svc}", s)))
+            .collect();
+        assert!(
+            tasks.iter().all(|t| pool.iter().any(|p| p == t)),
+            "{strategy:?}: {tasks:?}"
+        );
+        assert!(record.trace.entries().iter().all(|e| !matches!(
+            &e.event,
+            odyssey::trace::Event::ModelCall {
+                role: odyssey::llm::Role::Curriculum,
+                ..
+            }
+        )));
+    }
+}
