@@ -2,16 +2,23 @@
 
 use crate::trial::TrialRecord;
 
-/// The header of `rounds.csv`.
-pub const CSV_HEADER: &str = "round,command_skills,reflection_skills,configuration_skills,learn_tasks,learn_successes,eval_tasks,eval_successes,eval_success_rate,calls,prompt_tokens,completion_tokens,cost_usd";
+/// The header of `rounds.csv`; `verdict_agreement` counts evaluation tasks on which the
+/// model's verdict agreed with the oracle's.
+pub const CSV_HEADER: &str = "round,command_skills,reflection_skills,configuration_skills,learn_tasks,learn_successes,eval_tasks,eval_successes,eval_success_rate,verdict_agreement,calls,prompt_tokens,completion_tokens,cost_usd";
 
 /// `rounds.csv`: one line per round, round 0 being the evaluation before learning.
 pub fn rounds_csv(record: &TrialRecord) -> String {
     let mut out = format!("{CSV_HEADER}\n");
     for r in &record.rounds {
         let eval_successes = r.eval.iter().filter(|e| e.oracle.success).count();
+        // How often the model's own verdict agreed with the oracle's.
+        let agreement = r
+            .eval
+            .iter()
+            .filter(|e| e.oracle.success == e.model.success)
+            .count();
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{:.4},{},{},{},{:.6}\n",
+            "{},{},{},{},{},{},{},{},{:.4},{},{},{},{},{:.6}\n",
             r.round,
             r.skills.command,
             r.skills.reflection,
@@ -21,6 +28,7 @@ pub fn rounds_csv(record: &TrialRecord) -> String {
             r.eval.len(),
             eval_successes,
             r.eval_success_rate(),
+            agreement,
             r.tokens.calls,
             r.tokens.prompt,
             r.tokens.completion,

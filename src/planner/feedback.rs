@@ -52,23 +52,39 @@ pub fn suspicious(output: &OpsOutput) -> Option<String> {
     None
 }
 
-/// What a result lacks against its expected format: keys missing, or present but null.
+/// What a result lacks against its expected format: keys missing or null, and values whose
+/// JSON type differs from the example's (a sentence where a number or a boolean was asked).
 /// Returns `None` when it fits (or when the expected format is not a JSON object).
 pub fn peer_check(result: &ResultFields, expected_format: &str) -> Option<String> {
     let Some(Value::Object(expected)) = extract_json(expected_format) else {
         return None;
     };
+    let mut problems: Vec<String> = Vec::new();
     let missing: Vec<&str> = expected
         .keys()
         .filter(|k| result.get(*k).is_none_or(Value::is_null))
         .map(String::as_str)
         .collect();
-    if missing.is_empty() {
+    if !missing.is_empty() {
+        problems.push(format!("missing {}", missing.join(", ")));
+    }
+    for (key, example) in &expected {
+        let Some(value) = result.get(key).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let wanted = match example {
+            Value::Bool(_) if !value.is_boolean() => "a boolean",
+            Value::Number(_) if !value.is_number() => "a number",
+            _ => continue,
+        };
+        problems.push(format!("{key} must be {wanted}, not {value}"));
+    }
+    if problems.is_empty() {
         return None;
     }
     Some(format!(
-        "Your result does not match the expected result format: missing {}. Reply with a result that has exactly the keys of the expected format {expected_format}.",
-        missing.join(", ")
+        "Your result does not match the expected result format: {}. Reply with a result that has exactly the keys and value types of the expected format {expected_format}.",
+        problems.join("; ")
     ))
 }
 
@@ -121,5 +137,8 @@ mod tests {
             .is_none()
         );
         assert!(peer_check(&result, "").is_none());
+        result.insert("ready_replicas".into(), Value::from("one replica"));
+        let why = peer_check(&result, "{\"ready_replicas\": 0}").unwrap();
+        assert!(why.contains("ready_replicas must be a number"), "{why}");
     }
 }
