@@ -270,4 +270,11 @@ mod tests {
         assert_eq!(config.curriculum.strategy, CurriculumStrategy::Random);
         assert_eq!(config.services, ["catalogue", "front-end"]);
     }
+
+    #[test]
+    fn the_reference_file_spells_out_the_defaults() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sock-shop/learn.toml");
+        assert_eq!(TrialConfig::load(&path).unwrap(), TrialConfig::default());
+    }
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod curator;
 pub mod curriculum;
 pub mod eval_tasks;
+mod evaluation;
 pub mod llm;
 pub mod ops;
 pub mod planner;

@@ -13,20 +13,16 @@ use serde::{Deserialize, Serialize};
 use crate::config::TrialConfig;
 use crate::curator;
 use crate::curriculum::{self, Outcome};
-use crate::eval_tasks::{self, Baseline, EvalTask, EvalTaskError, SetupError};
+use crate::eval_tasks::{self, EvalTask, EvalTaskError};
 use crate::llm::protocol::{SkillKind, TaskKind, Verdict};
 use crate::llm::{BackendSpec, CostMeter, LanguageModel, LlmError, Metered, SpecError};
 use crate::ops::{Operations, SimulatorOps};
 use crate::planner::{self, TaskSpec};
 use crate::run::{Run, RunError, Tokens};
 use crate::running_state;
-use crate::simulator::{Millis, Scenario, World};
+use crate::simulator::{Scenario, World};
 use crate::skills::{SkillLibrary, SkillStore, StoreError};
 use crate::trace::{Event, Stage, Trace};
-
-/// Virtual time an action task's world is given before its oracle judges it, so that
-/// rollouts the agents started can finish.
-const SETTLE_BEFORE_JUDGING: Millis = Millis(90_000);
 
 /// Why a trial could not run.
 #[derive(Debug, thiserror::Error)]
@@ -239,6 +235,7 @@ pub fn run_trial_with(
     out: Option<&Path>,
     observer: &mut dyn Observer,
 ) -> Result<TrialRecord, TrialError> {
+    let _trial = tracing::info_span!("trial", seed = config.seed).entered();
     let scenario = Arc::new(config.load_scenario()?);
     let base =
         World::new(scenario, config.seed).map_err(|e| TrialError::Scenario(e.to_string()))?;
@@ -303,7 +300,7 @@ pub fn run_trial_with(
             tokens: Tokens::default(),
             cost_usd: 0.0,
         };
-        evaluate(
+        crate::evaluation::evaluate(
             config,
             model,
             &runtime,
@@ -319,6 +316,7 @@ pub fn run_trial_with(
 
         let mut history: Vec<Outcome> = Vec::new();
         for round in 1..=config.rounds {
+            let _round = tracing::info_span!("round", round).entered();
             let mut record = RoundRecord {
                 round,
                 learn: Vec::new(),
@@ -385,7 +383,7 @@ pub fn run_trial_with(
                 skills: record.skills.total(),
             });
             snapshot(out, round, &store)?;
-            evaluate(
+            crate::evaluation::evaluate(
                 config,
                 model,
                 &runtime,
@@ -445,124 +443,4 @@ fn snapshot(out: Option<&Path>, round: u32, store: &SkillStore) -> Result<(), Tr
         store.snapshot(&dir.join("skills").join(format!("round-{round}.json")))?;
     }
     Ok(())
-}
-
-/// Runs every evaluation task in a fresh copy of `base` with `library` read-only, and adds
-/// the results, tokens and cost to `record`.
-#[allow(clippy::too_many_arguments)] // The trial's shared pieces, passed apart to keep borrows simple.
-fn evaluate(
-    config: &TrialConfig,
-    model: &dyn LanguageModel,
-    runtime: &tokio::runtime::Runtime,
-    trace: &mut Trace,
-    base: &World,
-    tasks: &[EvalTask],
-    library: &SkillLibrary,
-    record: &mut RoundRecord,
-    observer: &mut dyn Observer,
-) -> Result<(), TrialError> {
-    let round = record.round;
-    for task in tasks {
-        let mut world = base.clone();
-        if let Err(error) = eval_tasks::apply(task, &mut world) {
-            record_setup_failure(trace, round, task, &error, &mut record.eval);
-            continue;
-        }
-        let baseline = Baseline::take(&world);
-        let mut ops = SimulatorOps::new(world);
-        let state = running_state::gather(
-            &mut ops,
-            &config.policy,
-            &config.services,
-            config.share_namespaces,
-        )
-        .map_err(RunError::from)?;
-        let spec = TaskSpec {
-            id: format!("eval-r{round}-{}", task.name),
-            description: task.task.clone(),
-            kind: task.kind(),
-            service: task.component.clone(),
-        };
-        let mut run = Run {
-            model,
-            runtime,
-            trace,
-            ops: &mut ops,
-            config,
-            trial: format!("seed-{}", config.seed),
-            round,
-            stage: Stage::Eval,
-            running_state: state,
-            tokens: Tokens::default(),
-            cost_usd: 0.0,
-        };
-        let execution = planner::execute(&mut run, &spec, library)?;
-        let (tokens, cost) = (run.tokens, run.cost_usd);
-        record.tokens.calls += tokens.calls;
-        record.tokens.prompt += tokens.prompt;
-        record.tokens.completion += tokens.completion;
-        record.cost_usd += cost;
-
-        let world = ops.world_mut();
-        if task.kind() == TaskKind::Action {
-            world.advance(SETTLE_BEFORE_JUDGING);
-        }
-        let report = execution
-            .answer
-            .as_ref()
-            .map(|a| a.result.clone())
-            .unwrap_or_default();
-        let oracle = eval_tasks::judge(task, world, &baseline, &report);
-        trace.push(
-            round,
-            Stage::Eval,
-            world.clock().elapsed().0,
-            Event::EvalJudged {
-                round,
-                task: task.name.clone(),
-                oracle: oracle.clone(),
-                model: execution.verdict.clone(),
-            },
-        );
-        record.eval.push(EvalResult {
-            task: task.name.clone(),
-            oracle,
-            model: execution.verdict,
-        });
-        observer.task_done(&format!("round {round}: evaluation"));
-    }
-    Ok(())
-}
-
-fn record_setup_failure(
-    trace: &mut Trace,
-    round: u32,
-    task: &EvalTask,
-    error: &SetupError,
-    results: &mut Vec<EvalResult>,
-) {
-    let oracle = Verdict {
-        success: false,
-        reason: error.to_string(),
-    };
-    let model = Verdict {
-        success: false,
-        reason: "not run: the setup failed".to_owned(),
-    };
-    trace.push(
-        round,
-        Stage::Eval,
-        0,
-        Event::EvalJudged {
-            round,
-            task: task.name.clone(),
-            oracle: oracle.clone(),
-            model: model.clone(),
-        },
-    );
-    results.push(EvalResult {
-        task: task.name.clone(),
-        oracle,
-        model,
-    });
 }

@@ -52,6 +52,7 @@ pub fn run_part(
     history: &mut Vec<HistoryEntry>,
     state: &mut PartState,
 ) -> Result<PartRecord, RunError> {
+    let _agent = tracing::debug_span!("agent", agent = %part.service).entered();
     let skills = retrieve(run, library, &part.instruction, &part.service);
     let limits = run.config.feedback.clone();
     let max_steps = run.config.agent.max_steps;

@@ -115,6 +115,7 @@ pub fn execute(
     task: &TaskSpec,
     library: &SkillLibrary,
 ) -> Result<Execution, RunError> {
+    let _task = tracing::debug_span!("task", task = %task.id).entered();
     let phase = match task.kind {
         TaskKind::Observation => Phase::Observation,
         TaskKind::Action => Phase::Action,
