@@ -414,4 +414,26 @@ mod tests {
                 .is_err()
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn a_shell_operator_outside_quotes_is_always_refused(
+            head in "kubectl get pods( -n [a-z-]{1,10})?",
+            operator in proptest::sample::select(vec!["|", ";", "&&", "||", ">", "<", "$(", "`", "&"]),
+            tail in "[a-z ]{0,12}",
+            phase in proptest::sample::select(vec![Phase::Observation, Phase::Action]),
+        ) {
+            let line = format!("{head} {operator} {tail}");
+            proptest::prop_assert!(Policy::default().check(&line, phase).is_err(), "{}", line);
+        }
+
+        #[test]
+        fn any_get_in_a_namespace_is_allowed_while_observing(
+            resource in proptest::sample::select(vec!["pods", "deployments", "services", "hpa", "events"]),
+            namespace in "[a-z][a-z-]{0,12}",
+        ) {
+            let line = format!("kubectl get {resource} -n {namespace}");
+            proptest::prop_assert!(Policy::default().check(&line, Phase::Observation).is_ok(), "{}", line);
+        }
+    }
 }
