@@ -147,6 +147,9 @@ pub struct TrialConfig {
     pub scenario: Option<PathBuf>,
     /// Evaluation task directory; the built-in Sock Shop tasks when absent.
     pub eval_tasks: Option<PathBuf>,
+    /// A skill library file to start from (another trial's `skills/round-N.json`); read
+    /// only, and a corrupt file is an error. An empty library when absent.
+    pub initial_library: Option<PathBuf>,
     /// Whether to evaluate before round 1 and after every round.
     pub evaluate: bool,
     /// The services with an agent of their own.
@@ -181,6 +184,7 @@ impl Default for TrialConfig {
             tasks_per_round: 3,
             scenario: None,
             eval_tasks: None,
+            initial_library: None,
             evaluate: true,
             services: vec!["catalogue".to_owned(), "front-end".to_owned()],
             share_namespaces: false,

@@ -54,6 +54,12 @@ pub enum TrialError {
         #[source]
         source: std::io::Error,
     },
+    /// The run directory already holds another trial's library.
+    #[error("{path} exists: the run directory holds another trial; choose a new --out")]
+    RunExists {
+        /// The library file found.
+        path: PathBuf,
+    },
     /// The async runtime cannot be started.
     #[error("cannot start the trial's runtime")]
     Runtime(#[source] std::io::Error),
@@ -248,9 +254,22 @@ pub fn run_trial_with(
         .enable_all()
         .build()
         .map_err(TrialError::Runtime)?;
+    let initial = match &config.initial_library {
+        Some(path) => SkillStore::open(path)?.library().clone(),
+        None => SkillLibrary::new(),
+    };
     let mut store = match out {
-        Some(dir) => SkillStore::open(&dir.join("skills").join("library.json"))?,
-        None => SkillStore::in_memory(SkillLibrary::new()),
+        Some(dir) => {
+            // A run directory belongs to one trial: never continue or overwrite another's.
+            let path = dir.join("skills").join("library.json");
+            if path.exists() {
+                return Err(TrialError::RunExists { path });
+            }
+            let store = SkillStore::bind(&path, initial);
+            store.save()?;
+            store
+        }
+        None => SkillStore::in_memory(initial),
     };
     observer.start(
         u64::from(config.rounds) * u64::from(config.tasks_per_round)

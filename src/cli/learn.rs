@@ -39,7 +39,10 @@ pub struct LearnArgs {
     /// Directory of evaluation tasks; the built-in Sock Shop tasks when absent.
     #[arg(long, value_name = "DIR")]
     pub eval_tasks: Option<PathBuf>,
-    /// Where to write the run (trace.jsonl, skills/, rounds.csv).
+    /// Start from this skill library (e.g. another run's skills/round-5.json).
+    #[arg(long, value_name = "FILE")]
+    pub library: Option<PathBuf>,
+    /// Where to write the run (trace.jsonl, skills/, rounds.csv); must not hold another run.
     #[arg(long, value_name = "DIR", default_value = "runs/latest")]
     pub out: PathBuf,
 }
@@ -68,6 +71,9 @@ impl LearnArgs {
         }
         if let Some(llm) = &self.llm {
             config.llm = llm.clone();
+        }
+        if let Some(path) = &self.library {
+            config.initial_library = Some(path.clone());
         }
         if let Some(dir) = &self.eval_tasks {
             config.eval_tasks = Some(dir.clone());

@@ -62,6 +62,14 @@ impl SkillStore {
         })
     }
 
+    /// A store that saves `library` to `path` from its next change on (nothing is read).
+    pub fn bind(path: &Path, library: SkillLibrary) -> Self {
+        Self {
+            path: Some(path.to_owned()),
+            library,
+        }
+    }
+
     /// A store that keeps `library` in memory and saves nowhere.
     pub fn in_memory(library: SkillLibrary) -> Self {
         Self {

@@ -70,14 +70,49 @@ fn a_trial_writes_its_run_directory() {
     assert_eq!(csv.lines().count(), 1 + 1 + 2);
     let trace = std::fs::read_to_string(dir.path().join("trace.jsonl")).unwrap();
     assert_eq!(trace.lines().count(), record.trace.entries().len());
+
+    // The directory belongs to that trial now.
+    let again = odyssey::trial::run_trial_with(
+        &config,
+        model.as_ref(),
+        Some(dir.path()),
+        &mut odyssey::trial::Quiet,
+    );
+    assert!(matches!(
+        again,
+        Err(odyssey::trial::TrialError::RunExists { .. })
+    ));
+
+    // Its last library seeds another trial; a corrupt one is refused and left as it was.
+    let seeded = TrialConfig {
+        initial_library: Some(dir.path().join("skills/round-2.json")),
+        rounds: 0,
+        ..config.clone()
+    };
+    let record0 = run_trial(&seeded, model.as_ref()).unwrap();
+    assert_eq!(record0.library, record.library);
+    std::fs::write(dir.path().join("bad.json"), "[1, 2").unwrap();
+    let corrupt = TrialConfig {
+        initial_library: Some(dir.path().join("bad.json")),
+        ..seeded
+    };
+    let error = run_trial(&corrupt, model.as_ref()).unwrap_err();
+    assert!(error.to_string().contains("is corrupt"), "{error}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("bad.json")).unwrap(),
+        "[1, 2"
+    );
 }
 
 /// The success criterion of the reference setup: evaluation success after round 5 is above
 /// round 0, on average over 10 seeds.
 ///
-/// It fails today, and the figures are in the issue note: 7 of the 15 evaluation tasks are
-/// judged on metrics (P99 latency, CPU) that the simulator does not model yet, so they fail
-/// in every round, and the other 8 are solved, or not, as well at round 0 as after learning.
+/// It fails today, honestly: over seeds 1 to 10 both round 0 and round 5 score 0.400 (6 of
+/// 15). Seven of the 15 evaluation tasks are judged on metrics (P99 latency, CPU) that the
+/// simulator does not model yet, so they fail in every round; of the other eight, six are
+/// solved from round 0 by the feedback loops alone and two (`create_deployment`,
+/// `pod_failure`) are out of the synthetic model's reach. Skills can only show their worth on
+/// the metric tasks, where the job label, the metric name and URL encoding must be learned.
 /// TODO: un-ignore once the metrics model and `curl` to Prometheus are merged from main.
 #[test]
 #[ignore = "needs the simulator's metrics model; see the doc comment"]
