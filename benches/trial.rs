@@ -9,6 +9,7 @@ fn one_trial(c: &mut Criterion) {
     let model = config.build_model().expect("the synthetic model builds");
     let mut group = c.benchmark_group("trial");
     group.sample_size(10);
+    group.measurement_time(std::time::Duration::from_secs(10));
     group.bench_function("default_offline_trial", |b| {
         b.iter(|| odyssey::run_trial(&config, model.as_ref()).expect("the trial runs"));
     });

@@ -429,7 +429,13 @@ pub fn run_trial_with(
         Err(TrialError::Run(RunError::Llm(error))) if error.is_budget_exceeded() => {
             stopped = Some(error.to_string());
         }
-        Err(error) => return Err(error),
+        Err(error) => {
+            // The trace so far is what explains the failure: keep it.
+            if let Some(dir) = out {
+                write_file(&dir.join("trace.jsonl"), &trace.to_jsonl())?;
+            }
+            return Err(error);
+        }
     }
 
     let record = TrialRecord {
