@@ -5,9 +5,11 @@
 //! offer over it.
 
 pub mod clock;
+pub mod curl;
 pub mod fault;
 pub mod kubectl;
 pub mod manifest;
+pub mod metrics;
 pub mod prometheus;
 pub mod promql;
 pub mod quantity;

@@ -96,8 +96,15 @@ pub struct ClusterSpec {
     pub kubernetes_version: String,
     /// Name of the kubeconfig context (`kind-sock-shop`).
     pub context: String,
+    /// Whether metrics-server runs, so that `kubectl top` and CPU autoscaling work.
+    #[serde(default = "yes")]
+    pub metrics_server: bool,
     /// The nodes.
     pub nodes: Vec<NodeSpec>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One node.

@@ -1,4 +1,5 @@
-//! Command lines as an agent or a script types them: `kubectl ...`, `sleep 30s`, comments;
+//! Command lines as an agent or a script types them: `kubectl ...`, `curl ...`, `sleep 30s`,
+//! comments;
 //! split as a shell would, without ever running one.
 
 use crate::clock::{Millis, parse_duration};
@@ -33,6 +34,7 @@ impl World {
         };
         match program.as_str() {
             "kubectl" => self.kubectl(args),
+            "curl" => self.curl(args),
             "sleep" => match args {
                 [d] => match parse_sleep(d) {
                     Ok(ms) => {
@@ -72,6 +74,9 @@ impl World {
             transcript.push_str(&format!("$ {trimmed}\n"));
             let out = self.run_line(trimmed);
             transcript.push_str(&out.stdout);
+            if !out.stdout.is_empty() && !out.stdout.ends_with('\n') {
+                transcript.push('\n');
+            }
             transcript.push_str(&out.stderr);
             if out.status != 0 {
                 all_ok = false;

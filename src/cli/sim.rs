@@ -56,6 +56,27 @@ pub enum SimCommand {
         #[arg(long, value_name = "FILE")]
         script: PathBuf,
     },
+    /// Runs one PromQL query against a fresh world's Prometheus; prints the HTTP API's JSON.
+    Promql {
+        /// The world.
+        #[command(flatten)]
+        world: WorldArgs,
+        /// Virtual time to let pass after the warm-up before querying (`30s`, `10m`).
+        #[arg(long, value_name = "DURATION")]
+        at: Option<String>,
+        /// The query, after `--`.
+        #[arg(last = true, value_name = "QUERY")]
+        query: Vec<String>,
+    },
+    /// Runs Prometheus's PromQL test scripts; prints `passed N, failed N, skipped N` per file.
+    Promqltest {
+        /// Test script files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Also list every skipped case with its reason.
+        #[arg(long)]
+        verbose: bool,
+    },
 }
 
 /// Runs a `sim` subcommand.
@@ -70,6 +91,53 @@ pub fn run(cmd: SimCommand) -> anyhow::Result<ExitCode> {
             print!("{}", out.stdout);
             eprint!("{}", out.stderr);
             Ok(ExitCode::from(u8::try_from(out.status).unwrap_or(1)))
+        }
+        SimCommand::Promql { world, at, query } => {
+            let mut world = world.build()?;
+            if let Some(at) = at {
+                let d = odyssey_simulator::clock::parse_duration(&at)
+                    .map_err(|e| anyhow::anyhow!("invalid --at: {e}"))?;
+                world.advance(d);
+            }
+            let params = odyssey_simulator::prometheus::form::Params::from_pairs([(
+                "query",
+                query.join(" "),
+            )]);
+            let answer = world.prometheus_api("/api/v1/query", &params);
+            println!("{}", answer.body.trim_end());
+            Ok(if answer.status == 200 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        SimCommand::Promqltest { files, verbose } => {
+            let mut failed = false;
+            for file in &files {
+                let report = odyssey_simulator::promql::testscript::run_file(file)
+                    .with_context(|| format!("cannot run {}", file.display()))?;
+                println!(
+                    "{}: passed {}, failed {}, skipped {}",
+                    file.display(),
+                    report.passed,
+                    report.failed.len(),
+                    report.skipped.len()
+                );
+                for f in &report.failed {
+                    println!("  FAIL {}:{}: {}: {}", f.file, f.line, f.query, f.message);
+                }
+                if verbose {
+                    for s in &report.skipped {
+                        println!("  skip line {}: {}: {}", s.line, s.query, s.reason);
+                    }
+                }
+                failed |= !report.failed.is_empty();
+            }
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         SimCommand::Exec { world, script } => {
             let text = std::fs::read_to_string(&script)

@@ -1,6 +1,7 @@
 //! `kubectl get`: tables (default, wide, with labels and label columns), `-o
 //! json|yaml|name|jsonpath`, lookups by name and by several types at once.
 
+use super::jsonpath::JsonPath;
 use super::output::CommandOutput;
 use super::printers;
 use super::resources::ResourceKind;
@@ -25,6 +26,10 @@ pub enum OutputFormat {
     Name,
     /// `-o jsonpath=TEMPLATE`.
     JsonPath(String),
+    /// `-o jsonpath-as-json=TEMPLATE`.
+    JsonPathAsJson(String),
+    /// `-o custom-columns=SPEC`.
+    CustomColumns(String),
 }
 
 /// What to get: one type, and the names asked for (all objects when empty).
@@ -57,6 +62,12 @@ pub struct GetRequest {
     pub no_headers: bool,
     /// `-L` keys.
     pub label_columns: Vec<String>,
+    /// `--field-selector` terms.
+    pub field_selector: Vec<super::fields::FieldTerm>,
+    /// `--sort-by` path.
+    pub sort_by: Option<String>,
+    /// `--allow-missing-template-keys` (default true).
+    pub allow_missing_keys: bool,
 }
 
 /// Runs `get` against the world.
@@ -68,12 +79,19 @@ pub fn get(world: &World, req: &GetRequest) -> CommandOutput {
 
     for target in &req.targets {
         let namespaced = target.kind.info().namespaced;
+        if let Err(e) = super::fields::check(target.kind, &req.field_selector) {
+            return field_error(target.kind, &req.field_selector, &e);
+        }
         let objects: Vec<Object<'_>> = if target.names.is_empty() {
-            world.list(
-                target.kind,
-                if namespaced { ns } else { None },
-                &req.selector,
-            )
+            world
+                .list(
+                    target.kind,
+                    if namespaced { ns } else { None },
+                    &req.selector,
+                )
+                .into_iter()
+                .filter(|o| super::fields::matches(o, &req.field_selector))
+                .collect()
         } else {
             let mut objs = Vec::new();
             for name in &target.names {
@@ -94,6 +112,17 @@ pub fn get(world: &World, req: &GetRequest) -> CommandOutput {
         blocks.push((target.kind, objects));
     }
 
+    if let Some(path) = &req.sort_by {
+        match sort_objects(&mut found, path) {
+            Ok(()) => {
+                for (_, objects) in &mut blocks {
+                    let _ = sort_objects(objects, path);
+                }
+            }
+            Err(e) => return CommandOutput::error(format!("error: {e}\n")),
+        }
+    }
+
     let by_name = req.targets.iter().any(|t| !t.names.is_empty());
     let mut out = CommandOutput::default();
     out.stdout = match &req.output {
@@ -104,7 +133,24 @@ pub fn get(world: &World, req: &GetRequest) -> CommandOutput {
             .iter()
             .map(|o| format!("{}/{}\n", o.kind().qualified_kind(), o.name()))
             .collect(),
-        OutputFormat::Json | OutputFormat::Yaml | OutputFormat::JsonPath(_) => {
+        OutputFormat::CustomColumns(spec) => {
+            let values: Vec<serde_json::Value> = found.iter().map(Object::to_json).collect();
+            match printers::CustomColumns::parse(spec)
+                .map_err(|e| e.to_string())
+                .and_then(|c| c.print(&values, req.no_headers))
+            {
+                Ok(s) => s,
+                Err(e) => {
+                    out.stderr.push_str(&format!("error: {e}\n"));
+                    out.status = 1;
+                    String::new()
+                }
+            }
+        }
+        OutputFormat::Json
+        | OutputFormat::Yaml
+        | OutputFormat::JsonPath(_)
+        | OutputFormat::JsonPathAsJson(_) => {
             let single = by_name && found.len() == 1 && req.targets.len() == 1;
             let value = if single {
                 found[0].to_json()
@@ -114,14 +160,29 @@ pub fn get(world: &World, req: &GetRequest) -> CommandOutput {
             match &req.output {
                 OutputFormat::Json => printers::print_json(&value),
                 OutputFormat::Yaml => printers::print_yaml(&value),
-                OutputFormat::JsonPath(template) => {
-                    let _ = (template, &value);
-                    out.stderr
-                        .push_str("error: jsonpath output is not supported yet\n");
-                    out.status = 1;
-                    String::new()
+                OutputFormat::JsonPath(template) | OutputFormat::JsonPathAsJson(template) => {
+                    let as_json = matches!(req.output, OutputFormat::JsonPathAsJson(_));
+                    let result = JsonPath::parse(template).and_then(|p| {
+                        if as_json {
+                            p.execute_as_json(&value, req.allow_missing_keys)
+                        } else {
+                            p.execute(&value, req.allow_missing_keys)
+                        }
+                    });
+                    match result {
+                        Ok(s) => s,
+                        Err(e) => {
+                            out.stderr.push_str(&e.to_stderr());
+                            if !out.stderr.ends_with('\n') {
+                                out.stderr.push('\n');
+                            }
+                            out.status = 1;
+                            String::new()
+                        }
+                    }
                 }
-                _ => unreachable!("matched above"),
+                // Tables, names and custom columns were printed by the arms above.
+                _ => String::new(),
             }
         }
     };
@@ -140,6 +201,26 @@ pub fn get(world: &World, req: &GetRequest) -> CommandOutput {
         out.status = 1;
     }
     out
+}
+
+/// The API server's refusal of a field selector naming an unsupported field.
+fn field_error(
+    kind: ResourceKind,
+    terms: &[super::fields::FieldTerm],
+    reason: &str,
+) -> CommandOutput {
+    let info = kind.info();
+    // A group-version-resource prints as `group/version`, so the core group reads `/v1`.
+    let gv = format!("{}/{}", info.group, info.version);
+    let text = terms
+        .iter()
+        .map(|t| format!("{}{}{}", t.field, if t.equal { "=" } else { "!=" }, t.value))
+        .collect::<Vec<_>>()
+        .join(",");
+    CommandOutput::error(format!(
+        "Error from server (BadRequest): Unable to find \"{gv}, Resource={}\" that match label selector \"\", field selector \"{text}\": {reason}\n",
+        info.plural
+    ))
 }
 
 /// kubectl's message for an empty result (printed on stderr, exit status 0).
@@ -216,4 +297,47 @@ fn print_tables(
 /// The header of a `-L key` column: the last path segment of the key, upper-cased.
 fn label_column_header(key: &str) -> String {
     key.rsplit('/').next().unwrap_or(key).to_uppercase()
+}
+
+/// Orders objects by the value at a `--sort-by` path: numbers numerically, everything else
+/// by its text; objects without the field come first, as kubectl orders them.
+fn sort_objects(objects: &mut [Object<'_>], path: &str) -> Result<(), String> {
+    let template = printers::relaxed_jsonpath(path).map_err(|e| e.to_string())?;
+    let parsed = JsonPath::parse(&template).map_err(|e| e.to_string())?;
+    let mut keyed: Vec<(SortKey, usize)> = Vec::with_capacity(objects.len());
+    for (i, o) in objects.iter().enumerate() {
+        let json = o.to_json();
+        let key = match parsed.find_results(&json, true) {
+            Ok(sets) => match sets
+                .first()
+                .and_then(|s| s.first())
+                .map(super::jsonpath::to_json)
+            {
+                Some(serde_json::Value::Number(n)) => SortKey::Number(n.as_f64().unwrap_or(0.0)),
+                Some(serde_json::Value::String(s)) => SortKey::Text(s),
+                Some(other) => SortKey::Text(other.to_string()),
+                None => SortKey::Missing,
+            },
+            Err(e) => return Err(e),
+        };
+        keyed.push((key, i));
+    }
+    keyed.sort_by(|a, b| {
+        a.0.partial_cmp(&b.0)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.1.cmp(&b.1))
+    });
+    let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
+    let sorted: Vec<Object<'_>> = order.iter().map(|i| objects[*i].clone()).collect();
+    for (slot, o) in objects.iter_mut().zip(sorted) {
+        *slot = o;
+    }
+    Ok(())
+}
+
+#[derive(PartialEq, PartialOrd)]
+enum SortKey {
+    Missing,
+    Number(f64),
+    Text(String),
 }

@@ -203,6 +203,8 @@ impl World {
             OutputFormat::Yaml => get::OutputFormat::Yaml,
             OutputFormat::Name => get::OutputFormat::Name,
             OutputFormat::JsonPath(t) => get::OutputFormat::JsonPath(t),
+            OutputFormat::JsonPathAsJson(t) => get::OutputFormat::JsonPathAsJson(t),
+            OutputFormat::CustomColumns(t) => get::OutputFormat::CustomColumns(t),
             other => {
                 return Err(message(format!(
                     "output format {other:?} is not supported by the simulator"
@@ -224,6 +226,10 @@ impl World {
                 .iter()
                 .flat_map(|s| s.split(',').map(str::to_string))
                 .collect(),
+            field_selector: super::fields::parse(inv.flags.str("field-selector"))
+                .map_err(message)?,
+            sort_by: Some(inv.flags.str("sort-by").to_string()).filter(|s| !s.is_empty()),
+            allow_missing_keys: inv.flags.bool("allow-missing-template-keys"),
         };
         let mut out = get::get(self, &req);
         if !missing.is_empty() {

@@ -415,13 +415,19 @@ pub fn cells(object: &Object<'_>, now: Timestamp) -> Vec<String> {
 /// last restart.
 fn pod_cells(p: &Pod, now: Timestamp) -> Vec<String> {
     let meta = &p.metadata;
-    let spec = p.spec.clone().unwrap_or_default();
-    let st = p.status.clone().unwrap_or_default();
+    let empty_spec = k8s_openapi::api::core::v1::PodSpec::default();
+    let empty_status = k8s_openapi::api::core::v1::PodStatus::default();
+    let spec = p.spec.as_ref().unwrap_or(&empty_spec);
+    let st = p.status.as_ref().unwrap_or(&empty_status);
     let total = spec.containers.len();
     let mut ready = 0;
     let mut restarts = 0;
     let mut last_restart: Option<Timestamp> = None;
-    let mut reason = st.reason.clone().or(st.phase.clone()).unwrap_or_default();
+    let mut reason = st
+        .reason
+        .clone()
+        .or_else(|| st.phase.clone())
+        .unwrap_or_default();
     let mut has_running = false;
     for cs in st.container_statuses.iter().flatten().rev() {
         restarts += cs.restart_count;
@@ -434,7 +440,8 @@ fn pod_cells(p: &Pod, now: Timestamp) -> Vec<String> {
         {
             last_restart = Some(finished.0);
         }
-        let state = cs.state.clone().unwrap_or_default();
+        let empty_state = k8s_openapi::api::core::v1::ContainerState::default();
+        let state = cs.state.as_ref().unwrap_or(&empty_state);
         if let Some(w) = state
             .waiting
             .as_ref()
@@ -471,11 +478,11 @@ fn pod_cells(p: &Pod, now: Timestamp) -> Vec<String> {
         Some(t) => format!("{restarts} ({} ago)", age_since(Some(&Time(t)), now)),
         None => restarts.to_string(),
     };
-    let gates = spec.readiness_gates.clone().unwrap_or_default();
+    let gates = spec.readiness_gates.as_deref().unwrap_or_default();
     let gates = if gates.is_empty() {
         "<none>".to_string()
     } else {
-        let conditions = st.conditions.clone().unwrap_or_default();
+        let conditions = st.conditions.as_deref().unwrap_or_default();
         let ok = gates
             .iter()
             .filter(|g| {

@@ -1,6 +1,7 @@
 //! The `/api/v1/*` endpoints as pure functions: request parameters in, HTTP status and JSON out.
 //!
-//! Bodies follow Prometheus 2.26's shapes byte for byte where known: the envelope's key order,
+//! Bodies follow Prometheus 2.x's shapes byte for byte where known (checked against 2.42 by the
+//! differential test; the deployed 2.26 may word a few parameter errors differently): the envelope's key order,
 //! sample values as strings, timestamps as seconds with millisecond decimals, Go's JSON string
 //! escaping (including `<`, `>` and `&`).
 
@@ -9,9 +10,10 @@ use std::collections::BTreeSet;
 use promql_parser::parser::Expr;
 
 use super::form::Params;
-use super::json::{JsonOut, go_json_float, json_string, labels_json, timestamp_json};
-use super::params::{format_rfc3339, parse_duration, parse_time};
+use super::json::{JsonOut, json_string, labels_json, timestamp_json};
+use super::params::{parse_duration, parse_time};
 use super::parse_error::go_parse_error;
+pub use super::targets::{DroppedTarget, Target, TargetHealth, targets};
 use crate::promql::labels::Labels;
 use crate::promql::storage::{LabelMatcher, Store};
 use crate::promql::{Engine, EngineError, RangeSeries, Sample, Value, format_float};
@@ -73,7 +75,7 @@ pub fn error_response(kind: ErrorType, message: &str) -> ApiResponse {
     }
 }
 
-fn success(data: &str) -> ApiResponse {
+pub(crate) fn success(data: &str) -> ApiResponse {
     ApiResponse {
         status: 200,
         body: format!("{{\"status\":\"success\",\"data\":{data}}}"),
@@ -109,7 +111,7 @@ pub fn query(engine: &Engine, store: &Store, params: &Params, now_ms: i64) -> Ap
         None => now_ms,
         Some(t) => match parse_time(t) {
             Ok(ms) => ms,
-            Err(e) => return invalid_param("time", &format!("invalid time value for 'time': {e}")),
+            Err(e) => return invalid_param("time", &format!("Invalid time value for 'time': {e}")),
         },
     };
     if let Some(t) = params.get("timeout").filter(|t| !t.is_empty())
@@ -118,7 +120,7 @@ pub fn query(engine: &Engine, store: &Store, params: &Params, now_ms: i64) -> Ap
         return invalid_param("timeout", &e);
     }
     let q = params.value("query");
-    let expr = match crate::promql::parse(q) {
+    let expr = match engine.parse(q) {
         Ok(e) => e,
         Err(e) => return invalid_param("query", &engine_error_text(q, &e)),
     };
@@ -139,18 +141,15 @@ pub fn query_range(engine: &Engine, store: &Store, params: &Params) -> ApiRespon
         Err(e) => return invalid_param("end", &e),
     };
     if end < start {
-        return error_response(
-            ErrorType::BadData,
-            "end timestamp must not be before start time",
-        );
+        return invalid_param("end", "end timestamp must not be before start time");
     }
     let step = match parse_duration(params.value("step")) {
         Ok(s) => s,
         Err(e) => return invalid_param("step", &e),
     };
     if step <= 0 {
-        return error_response(
-            ErrorType::BadData,
+        return invalid_param(
+            "step",
             "zero or negative query resolution step widths are not accepted. Try a positive integer",
         );
     }
@@ -167,7 +166,7 @@ pub fn query_range(engine: &Engine, store: &Store, params: &Params) -> ApiRespon
     }
     let q = params.value("query");
     // Prometheus 2.2x returns range-query parse errors without the parameter wrapper.
-    let expr = match crate::promql::parse(q) {
+    let expr = match engine.parse(q) {
         Ok(e) => e,
         Err(e) => return error_response(ErrorType::BadData, &engine_error_text(q, &e)),
     };
@@ -277,7 +276,7 @@ fn time_bounds(params: &Params) -> Result<(i64, i64), ApiResponse> {
     let bound = |name: &str, default: i64| match params.get(name).filter(|v| !v.is_empty()) {
         None => Ok(default),
         Some(v) => parse_time(v)
-            .map_err(|e| invalid_param(name, &format!("invalid time value for '{name}': {e}"))),
+            .map_err(|e| invalid_param(name, &format!("Invalid time value for '{name}': {e}"))),
     };
     Ok((bound("start", i64::MIN)?, bound("end", i64::MAX)?))
 }
@@ -357,99 +356,6 @@ pub fn label_values(store: &Store, name: &str, params: &Params) -> ApiResponse {
         out.item(&json_string(v));
     }
     success(&out.finish())
-}
-
-/// The health of a scrape target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetHealth {
-    /// The last scrape succeeded.
-    Up,
-    /// The last scrape failed.
-    Down,
-    /// Not scraped yet.
-    Unknown,
-}
-
-impl TargetHealth {
-    fn as_str(self) -> &'static str {
-        match self {
-            TargetHealth::Up => "up",
-            TargetHealth::Down => "down",
-            TargetHealth::Unknown => "unknown",
-        }
-    }
-}
-
-/// An active scrape target as the caller's scraper sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Target {
-    /// Labels before relabelling (`__address__`, `__meta_*`, …).
-    pub discovered_labels: Labels,
-    /// Labels after relabelling (`instance`, `job`, …).
-    pub labels: Labels,
-    /// The scrape job.
-    pub scrape_pool: String,
-    /// The URL scraped.
-    pub scrape_url: String,
-    /// The URL as seen from outside (usually the same).
-    pub global_url: String,
-    /// The last scrape's error, empty when it succeeded.
-    pub last_error: String,
-    /// When the last scrape started (ms since the epoch, virtual time).
-    pub last_scrape_ms: i64,
-    /// How long the last scrape took, in seconds.
-    pub last_scrape_duration_seconds: f64,
-    /// The target's health.
-    pub health: TargetHealth,
-}
-
-/// A target that relabelling dropped.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DroppedTarget {
-    /// Labels before relabelling.
-    pub discovered_labels: Labels,
-}
-
-/// `GET /api/v1/targets`: optional `state=active|dropped|any` (default any).
-pub fn targets(active: &[Target], dropped: &[DroppedTarget], params: &Params) -> ApiResponse {
-    let state = params.value("state");
-    let show_active = state.is_empty() || state == "active" || state == "any";
-    let show_dropped = state.is_empty() || state == "dropped" || state == "any";
-    let active_json = if show_active {
-        let mut out = JsonOut::array();
-        for t in active {
-            out.item(&format!(
-                "{{\"discoveredLabels\":{},\"labels\":{},\"scrapePool\":{},\"scrapeUrl\":{},\"globalUrl\":{},\"lastError\":{},\"lastScrape\":{},\"lastScrapeDuration\":{},\"health\":\"{}\"}}",
-                labels_json(&t.discovered_labels),
-                labels_json(&t.labels),
-                json_string(&t.scrape_pool),
-                json_string(&t.scrape_url),
-                json_string(&t.global_url),
-                json_string(&t.last_error),
-                json_string(&format_rfc3339(t.last_scrape_ms)),
-                go_json_float(t.last_scrape_duration_seconds),
-                t.health.as_str()
-            ));
-        }
-        out.finish()
-    } else {
-        "null".to_string()
-    };
-    let dropped_json = if show_dropped {
-        let mut out = JsonOut::array();
-        for t in dropped {
-            out.item(&format!(
-                "{{\"discoveredLabels\":{}}}",
-                labels_json(&t.discovered_labels)
-            ));
-        }
-        out.finish()
-    } else {
-        "null".to_string()
-    };
-    success(&format!(
-        "{{\"activeTargets\":{active_json},\"droppedTargets\":{dropped_json}}}"
-    ))
 }
 
 /// What `/api/v1/status/buildinfo` reports.
@@ -588,25 +494,5 @@ mod tests {
         assert_eq!(r.body, r#"{"status":"success","data":["a"]}"#);
         let r = label_values(&store(), "a-b", &Params::default());
         assert_eq!(r.status, 400);
-    }
-
-    #[test]
-    fn targets_render_with_rfc3339_last_scrape() {
-        let t = Target {
-            discovered_labels: Labels::from_pairs([("__address__", "x:80")]),
-            labels: Labels::from_pairs([("job", "a")]),
-            scrape_pool: "a".into(),
-            scrape_url: "http://x:80/metrics".into(),
-            global_url: "http://x:80/metrics".into(),
-            last_error: String::new(),
-            last_scrape_ms: 1_500,
-            last_scrape_duration_seconds: 0.004,
-            health: TargetHealth::Up,
-        };
-        let r = targets(&[t], &[], &Params::default());
-        assert_eq!(
-            r.body,
-            r#"{"status":"success","data":{"activeTargets":[{"discoveredLabels":{"__address__":"x:80"},"labels":{"job":"a"},"scrapePool":"a","scrapeUrl":"http://x:80/metrics","globalUrl":"http://x:80/metrics","lastError":"","lastScrape":"1970-01-01T00:00:01.5Z","lastScrapeDuration":0.004,"health":"up"}],"droppedTargets":[]}}"#
-        );
     }
 }

@@ -34,11 +34,13 @@ impl Params {
         )
     }
 
-    /// Appends the parameters of `other` (a form body after the URL's query string, as Go's
-    /// `FormValue` merges them with the body first).
-    pub fn merged_with(mut self, other: Params) -> Self {
-        self.0.extend(other.0);
-        self
+    /// The parameters of a request: the form body's (for `POST` with
+    /// `application/x-www-form-urlencoded`) before the URL query string's, so that
+    /// [`Params::get`] prefers the body as Go's `FormValue` does.
+    pub fn from_request(url_query: &str, form_body: Option<&str>) -> Self {
+        let mut params = form_body.map(Self::decode).unwrap_or_default();
+        params.0.extend(Self::decode(url_query).0);
+        params
     }
 
     /// The first value of `name`, if given.
@@ -104,6 +106,13 @@ mod tests {
         let p = Params::decode("query=sum%28up%29+by+(job)&match[]=a&match%5B%5D=b");
         assert_eq!(p.get("query"), Some("sum(up) by (job)"));
         assert_eq!(p.get_all("match[]"), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn body_parameters_take_precedence_over_the_url() {
+        let p = Params::from_request("?query=up&time=1", Some("query=down"));
+        assert_eq!(p.get("query"), Some("down"));
+        assert_eq!(p.get("time"), Some("1"));
     }
 
     #[test]

@@ -10,7 +10,16 @@
 
 /// Go Prometheus's text for a parse failure of `query` with the Rust parser's `message`.
 pub(crate) fn go_parse_error(query: &str, message: &str) -> String {
-    let text = go_wording(message);
+    let mut text = go_wording(message);
+    // An open bracket with no duration after it fails in Go's duration lexer first.
+    if message == "unexpected end of input inside brackets"
+        && query
+            .rsplit('[')
+            .next()
+            .is_some_and(|rest| rest.trim().chars().all(|c| c.is_ascii_digit()))
+    {
+        text = "missing unit character in duration".into();
+    }
     let (line, col) = position(query, message);
     format!("{line}:{col}: parse error: {text}")
 }
@@ -28,6 +37,9 @@ fn go_wording(message: &str) -> String {
     }
     if m.starts_with("invalid promql query") {
         return "unexpected end of input".into();
+    }
+    if m == "unexpected end of input inside brackets" {
+        return "unclosed left bracket".into();
     }
     let quotes_names = ["expected type", "unknown function", "expected "]
         .iter()

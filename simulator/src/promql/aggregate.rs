@@ -8,7 +8,7 @@ use promql_parser::parser::token::{
 };
 use promql_parser::parser::{AggregateExpr, Expr, LabelModifier};
 
-use crate::promql::engine::{Ctx, eval, eval_scalar, eval_vector};
+use crate::promql::engine::{Ctx, Semantics, eval, eval_scalar, eval_vector};
 use crate::promql::error::EngineError;
 use crate::promql::labels::{Labels, METRIC_NAME};
 use crate::promql::math::{MeanAcc, format_float, kahan_inc, quantile};
@@ -53,7 +53,8 @@ pub(crate) fn eval_aggregate(
             } else {
                 0.0
             };
-            Ok(Value::Vector(simple(a, op, samples, q, ts)?))
+            let v2 = ctx.opts.semantics == Semantics::V2;
+            Ok(Value::Vector(simple(a, op, samples, q, v2, ts)?))
         }
     }
 }
@@ -89,18 +90,23 @@ struct Group {
     drop_name: bool,
 }
 
+/// `v2` selects Prometheus 2.x's arithmetic: a plain running sum and an incremental mean
+/// (Prometheus 3 compensates both), so results match the older server to the last digit.
 fn simple(
     a: &AggregateExpr,
     op: u16,
     samples: Vec<Sample>,
     q: f64,
+    v2: bool,
     ts: i64,
 ) -> Result<Vec<Sample>, EngineError> {
-    let mut groups: BTreeMap<Labels, Group> = BTreeMap::new();
+    // Groups come out in the order of their first member, as Prometheus emits them.
+    let mut index: BTreeMap<Labels, usize> = BTreeMap::new();
+    let mut groups: Vec<(Labels, Group)> = Vec::new();
     for s in samples {
         let key = group_key(a, &s.labels);
         let v = s.value;
-        match groups.get_mut(&key) {
+        match index.get(&key).map(|&i| &mut groups[i].1) {
             None => {
                 let mut avg = MeanAcc::default();
                 avg.add(v);
@@ -110,7 +116,8 @@ fn simple(
                     T_GROUP => 1.0,
                     _ => v,
                 };
-                groups.insert(
+                index.insert(key.clone(), groups.len());
+                groups.push((
                     key,
                     Group {
                         count: 1.0,
@@ -121,13 +128,15 @@ fn simple(
                         values: vec![v],
                         drop_name: s.drop_name,
                     },
-                );
+                ));
             }
             Some(g) => {
                 g.count += 1.0;
                 g.drop_name |= s.drop_name;
                 match op {
+                    T_SUM if v2 => g.value += v,
                     T_SUM => (g.value, g.comp) = kahan_inc(v, g.value, g.comp),
+                    T_AVG if v2 => incremental_mean(&mut g.mean, v, g.count),
                     T_AVG => g.avg.add(v),
                     T_MAX if g.value < v || g.value.is_nan() => g.value = v,
                     T_MIN if g.value > v || g.value.is_nan() => g.value = v,
@@ -148,6 +157,7 @@ fn simple(
         let value = match op {
             T_SUM if g.value.is_infinite() => g.value,
             T_SUM => g.value + g.comp,
+            T_AVG if v2 => g.mean,
             T_AVG => g.avg.value(),
             T_COUNT => g.count,
             T_GROUP => 1.0,
@@ -171,6 +181,20 @@ fn simple(
         });
     }
     Ok(out)
+}
+
+/// One step of Prometheus 2.x's running mean, which keeps an infinite mean unless a NaN or an
+/// infinity of the other sign arrives.
+fn incremental_mean(mean: &mut f64, v: f64, count: f64) {
+    if mean.is_infinite() {
+        if v.is_infinite() && (*mean > 0.0) == (v > 0.0) {
+            return;
+        }
+        if !v.is_infinite() && !v.is_nan() {
+            return;
+        }
+    }
+    *mean += v / count - *mean / count;
 }
 
 /// Orders for `topk` (largest first) or `bottomk` (smallest first); NaN always sorts last.
@@ -222,11 +246,18 @@ fn count_values(
             "invalid label name {label:?}"
         )));
     }
-    let mut counts: BTreeMap<Labels, f64> = BTreeMap::new();
+    let mut index: BTreeMap<Labels, usize> = BTreeMap::new();
+    let mut counts: Vec<(Labels, f64)> = Vec::new();
     for s in samples {
         let mut key = group_key(a, &s.labels);
         key.set(label, &format_float(s.value));
-        *counts.entry(key).or_default() += 1.0;
+        match index.get(&key) {
+            Some(&i) => counts[i].1 += 1.0,
+            None => {
+                index.insert(key.clone(), counts.len());
+                counts.push((key, 1.0));
+            }
+        }
     }
     Ok(counts
         .into_iter()

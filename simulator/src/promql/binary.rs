@@ -188,11 +188,12 @@ fn vector_vector(
     for s in &one {
         let sig = signature(&s.labels, m);
         if let Some(prev) = one_sigs.get(&sig) {
+            // Go names the series being inserted first, then the one already there.
             return Err(EngineError::DuplicateMatchGroup {
-                group: sig.to_string(),
+                group: sig.go_string(),
                 side: if one_to_many { "left" } else { "right" },
-                first: prev.labels.to_string(),
-                second: s.labels.to_string(),
+                first: s.labels.go_string(),
+                second: prev.labels.go_string(),
             });
         }
         one_sigs.insert(sig, s);

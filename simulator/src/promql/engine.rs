@@ -1,27 +1,27 @@
 //! The evaluator: instant and range queries over a [`Store`], one timestamp at a time.
 
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
 
-use promql_parser::label::MatchOp as ParserMatchOp;
-use promql_parser::parser::{
-    AtModifier, Expr, MatrixSelector, Offset, SubqueryExpr, VectorSelector,
-};
+use promql_parser::parser::Expr;
 
 use crate::promql::error::EngineError;
 use crate::promql::labels::{Labels, METRIC_NAME};
-use crate::promql::storage::{LabelMatcher, MatchOp, Store, is_stale};
+use crate::promql::selectors::{select_matrix, select_vector, subquery};
+use crate::promql::storage::Store;
 use crate::promql::value::{RangeSeries, Sample, Value};
 use crate::promql::{aggregate, binary, functions};
 
 /// Which Prometheus generation's boundary rules to follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Semantics {
-    /// Prometheus 2.x: range and lookback windows include their start (`[t-r, t]`) and rate
-    /// extrapolation caps at the counter's zero point before the gap threshold is applied.
+    /// Prometheus 2.x: range and lookback windows include their start (`[t-r, t]`), rate
+    /// extrapolation caps at the counter's zero point before the gap threshold is applied, and
+    /// functions and operators remove the metric name immediately.
     #[default]
     V2,
-    /// Prometheus 3.x: windows are left-open (`(t-r, t]`), as the upstream test scripts expect.
+    /// Prometheus 3.x: windows are left-open (`(t-r, t]`) and the metric name is removed when the
+    /// query ends (delayed name removal), as the upstream test scripts expect.
     V3,
 }
 
@@ -46,15 +46,21 @@ impl Default for EngineOptions {
     }
 }
 
-/// The most evaluation steps one subquery may take (Prometheus limits loaded samples instead).
-const MAX_SUBQUERY_STEPS: i64 = 1_000_000;
-
-/// A PromQL engine: stateless apart from its options.
+/// A PromQL engine: its options and a cache of parsed queries (results never depend on it).
 #[derive(Debug, Clone, Default)]
 pub struct Engine {
     /// The options in force.
     pub options: EngineOptions,
+    parsed: ParseCache,
 }
+
+/// Parsed expressions by query text; agents repeat queries, and parsing costs more than
+/// evaluating a typical one.
+#[derive(Debug, Clone, Default)]
+struct ParseCache(Arc<Mutex<BTreeMap<String, Expr>>>);
+
+/// Entries kept before the cache starts over.
+const PARSE_CACHE_LIMIT: usize = 512;
 
 /// The state of one query evaluation.
 #[derive(Debug, Clone, Copy)]
@@ -80,6 +86,7 @@ pub(crate) struct RangeArg {
 ///
 /// [`EngineError::Parse`] with the parser's text.
 pub fn parse(query: &str) -> Result<Expr, EngineError> {
+    register_prometheus2_functions();
     // promql-parser 0.11 panics on some literals used as durations (`offset 1e300`,
     // `x[NaN]`): contain that here so that no query string can bring the caller down.
     // TODO: drop the guard once the parser reports those as errors.
@@ -91,10 +98,56 @@ pub fn parse(query: &str) -> Result<Expr, EngineError> {
     }
 }
 
+/// Teaches the parser `holt_winters`, which Prometheus 2.x has and promql-parser 0.11 lacks.
+///
+/// # Caveats
+///
+/// The parser's function registry is process-wide, so every parse in the process accepts it.
+fn register_prometheus2_functions() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use promql_parser::parser::value::ValueType;
+        // Registration fails only on a clash with a built-in; then the built-in is used.
+        let _ = promql_parser::parser::register_extra_functions(vec![
+            promql_parser::parser::Function::new(
+                "holt_winters",
+                vec![ValueType::Matrix, ValueType::Scalar, ValueType::Scalar],
+                0,
+                ValueType::Vector,
+                false,
+            ),
+        ]);
+    });
+}
+
 impl Engine {
     /// An engine with the given options.
     pub fn new(options: EngineOptions) -> Self {
-        Self { options }
+        Self {
+            options,
+            parsed: ParseCache::default(),
+        }
+    }
+
+    /// Parses `query`, reusing an earlier parse of the same text.
+    ///
+    /// # Errors
+    ///
+    /// [`EngineError::Parse`] with the parser's text.
+    pub fn parse(&self, query: &str) -> Result<Expr, EngineError> {
+        if let Ok(cache) = self.parsed.0.lock()
+            && let Some(e) = cache.get(query)
+        {
+            return Ok(e.clone());
+        }
+        let expr = parse(query)?;
+        if let Ok(mut cache) = self.parsed.0.lock() {
+            if cache.len() >= PARSE_CACHE_LIMIT {
+                cache.clear();
+            }
+            cache.insert(query.to_string(), expr.clone());
+        }
+        Ok(expr)
     }
 
     /// Evaluates `query` at `time_ms`, as `/api/v1/query` does.
@@ -108,7 +161,7 @@ impl Engine {
         query: &str,
         time_ms: i64,
     ) -> Result<Value, EngineError> {
-        let expr = parse(query)?;
+        let expr = self.parse(query)?;
         self.instant_expr(store, &expr, time_ms)
     }
 
@@ -148,7 +201,7 @@ impl Engine {
         end_ms: i64,
         step_ms: i64,
     ) -> Result<Vec<RangeSeries>, EngineError> {
-        let expr = parse(query)?;
+        let expr = self.parse(query)?;
         self.range_expr(store, &expr, start_ms, end_ms, step_ms)
     }
 
@@ -234,12 +287,22 @@ fn finish(value: Value) -> Result<Value, EngineError> {
 }
 
 /// Fails with [`EngineError::DuplicateLabelset`] when two label sets are equal.
+///
+/// Label sets are compared by hash first (the std hasher with its fixed keys, so the check is
+/// deterministic) and only equal hashes are compared in full.
 pub(crate) fn check_unique<'a>(
     labels: impl Iterator<Item = &'a Labels>,
 ) -> Result<(), EngineError> {
-    let mut seen = std::collections::BTreeSet::new();
-    for l in labels {
-        if !seen.insert(l) {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    let hasher = BuildHasherDefault::<DefaultHasher>::default();
+    let mut hashed: Vec<(u64, &Labels)> = labels.map(|l| (hasher.hash_one(l), l)).collect();
+    hashed.sort_unstable_by_key(|(h, _)| *h);
+    for (i, w) in hashed.windows(2).enumerate() {
+        if w[0].0 != w[1].0 {
+            continue;
+        }
+        let same_hash = hashed[i..].iter().take_while(|(h, _)| *h == w[0].0);
+        if same_hash.clone().skip(1).any(|(_, l)| *l == w[0].1) {
             return Err(EngineError::DuplicateLabelset);
         }
     }
@@ -247,7 +310,48 @@ pub(crate) fn check_unique<'a>(
 }
 
 /// Evaluates `expr` at `ts`.
+///
+/// Under [`Semantics::V2`] the metric name is removed as soon as a function or operator drops
+/// it, and such a node fails when its output repeats a label set, as Prometheus 2.x does;
+/// under [`Semantics::V3`] removal waits for the end of the query.
 pub(crate) fn eval(ctx: &Ctx<'_>, expr: &Expr, ts: i64) -> Result<Value, EngineError> {
+    let value = eval_node(ctx, expr, ts)?;
+    let drops_eagerly = ctx.opts.semantics == Semantics::V2
+        && matches!(expr, Expr::Call(_) | Expr::Binary(_) | Expr::Unary(_));
+    match value {
+        Value::Vector(samples) if drops_eagerly => drop_names_now(samples).map(Value::Vector),
+        other if drops_eagerly => finish(other),
+        other => Ok(other),
+    }
+}
+
+/// Removes flagged metric names and rejects collisions. When every sample lost the same name,
+/// removal cannot make two distinct label sets equal and the collision check is skipped.
+fn drop_names_now(mut samples: Vec<Sample>) -> Result<Vec<Sample>, EngineError> {
+    let mut injective = true;
+    let mut first_name: Option<String> = None;
+    for s in &mut samples {
+        let name = s.labels.metric_name().map(str::to_string);
+        match (s.drop_name, name) {
+            (true, Some(n)) => {
+                match &first_name {
+                    None => first_name = Some(n),
+                    Some(f) if *f == n => {}
+                    Some(_) => injective = false,
+                }
+                s.labels.remove(METRIC_NAME);
+            }
+            _ => injective = false,
+        }
+        s.drop_name = false;
+    }
+    if !injective {
+        check_unique(samples.iter().map(|s| &s.labels))?;
+    }
+    Ok(samples)
+}
+
+fn eval_node(ctx: &Ctx<'_>, expr: &Expr, ts: i64) -> Result<Value, EngineError> {
     match expr {
         Expr::NumberLiteral(n) => Ok(Value::Scalar(n.val)),
         Expr::StringLiteral(s) => Ok(Value::String(s.val.clone())),
@@ -309,198 +413,6 @@ pub(crate) fn eval_range(ctx: &Ctx<'_>, expr: &Expr, ts: i64) -> Result<RangeArg
             "expected range vector, got {other}"
         ))),
     }
-}
-
-/// The time a node is evaluated at after its `@` modifier.
-fn at_time(ctx: &Ctx<'_>, at: &Option<AtModifier>, ts: i64) -> i64 {
-    match at {
-        None => ts,
-        Some(AtModifier::Start) => ctx.start,
-        Some(AtModifier::End) => ctx.end,
-        Some(AtModifier::At(t)) => system_time_ms(*t),
-    }
-}
-
-/// Milliseconds since the epoch of a parser timestamp (negative before 1970).
-fn system_time_ms(t: SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
-    }
-}
-
-/// An offset in milliseconds (positive looks back).
-fn offset_ms(offset: &Option<Offset>) -> i64 {
-    match offset {
-        None => 0,
-        Some(Offset::Pos(d)) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
-        Some(Offset::Neg(d)) => -i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
-    }
-}
-
-/// The store matchers of a selector: the metric name plus each written matcher.
-/// A selector with `or` alternatives yields one matcher list per alternative.
-fn matcher_sets(vs: &VectorSelector) -> Vec<Vec<LabelMatcher>> {
-    let convert = |m: &promql_parser::label::Matcher| LabelMatcher {
-        name: m.name.clone(),
-        op: match &m.op {
-            ParserMatchOp::Equal => MatchOp::Equal(m.value.clone()),
-            ParserMatchOp::NotEqual => MatchOp::NotEqual(m.value.clone()),
-            ParserMatchOp::Re(r) => MatchOp::Regex(r.clone()),
-            ParserMatchOp::NotRe(r) => MatchOp::NotRegex(r.clone()),
-        },
-    };
-    let with_name = |mut list: Vec<LabelMatcher>| {
-        if let Some(name) = &vs.name {
-            list.insert(0, LabelMatcher::equal(METRIC_NAME, name));
-        }
-        list
-    };
-    if vs.matchers.or_matchers.is_empty() {
-        vec![with_name(
-            vs.matchers.matchers.iter().map(convert).collect(),
-        )]
-    } else {
-        vs.matchers
-            .or_matchers
-            .iter()
-            .map(|alt| with_name(alt.iter().map(convert).collect()))
-            .collect()
-    }
-}
-
-/// The stored series a selector names, each once, in label order.
-fn selected<'a>(ctx: &Ctx<'a>, vs: &VectorSelector) -> Vec<&'a crate::promql::storage::Series> {
-    let sets = matcher_sets(vs);
-    if sets.len() == 1 {
-        return ctx.store.select(&sets[0]);
-    }
-    let mut by_labels = BTreeMap::new();
-    for set in &sets {
-        for s in ctx.store.select(set) {
-            by_labels.insert(&s.labels, s);
-        }
-    }
-    by_labels.into_values().collect()
-}
-
-/// Whether a sample at `t` lies inside a window ending at `end` of length `len`.
-fn after_window_start(opts: &EngineOptions, t: i64, end: i64, len: i64) -> bool {
-    match opts.semantics {
-        Semantics::V2 => t >= end.saturating_sub(len),
-        Semantics::V3 => t > end.saturating_sub(len),
-    }
-}
-
-/// An instant vector selector: the newest non-stale sample within the lookback window.
-pub(crate) fn select_vector(
-    ctx: &Ctx<'_>,
-    vs: &VectorSelector,
-    ts: i64,
-) -> Result<Vec<Sample>, EngineError> {
-    let t = at_time(ctx, &vs.at, ts).saturating_sub(offset_ms(&vs.offset));
-    let mut out = Vec::new();
-    for series in selected(ctx, vs) {
-        let times = series.timestamps();
-        let idx = times.partition_point(|&x| x <= t);
-        if idx == 0 {
-            continue;
-        }
-        let (st, sv) = (times[idx - 1], series.values()[idx - 1]);
-        if is_stale(sv) || !after_window_start(ctx.opts, st, t, ctx.opts.lookback_delta_ms) {
-            continue;
-        }
-        out.push(Sample {
-            labels: series.labels.clone(),
-            value: sv,
-            timestamp_ms: st,
-            drop_name: false,
-        });
-    }
-    Ok(out)
-}
-
-/// A matrix selector: every non-stale sample in the window, per series.
-fn select_matrix(ctx: &Ctx<'_>, ms: &MatrixSelector, ts: i64) -> Result<RangeArg, EngineError> {
-    let end = at_time(ctx, &ms.vs.at, ts).saturating_sub(offset_ms(&ms.vs.offset));
-    let range = i64::try_from(ms.range.as_millis()).unwrap_or(i64::MAX);
-    let mut series_out = Vec::new();
-    for series in selected(ctx, &ms.vs) {
-        let r = series.range_indices(end.saturating_sub(range), end);
-        let points: Vec<(i64, f64)> = series.timestamps()[r.clone()]
-            .iter()
-            .zip(&series.values()[r])
-            .filter(|(t, v)| !is_stale(**v) && after_window_start(ctx.opts, **t, end, range))
-            .map(|(t, v)| (*t, *v))
-            .collect();
-        if !points.is_empty() {
-            series_out.push(RangeSeries {
-                labels: series.labels.clone(),
-                points,
-                drop_name: false,
-            });
-        }
-    }
-    Ok(RangeArg {
-        series: series_out,
-        end,
-        range,
-    })
-}
-
-/// A subquery: the inner expression evaluated at step-aligned times inside the window.
-fn subquery(ctx: &Ctx<'_>, sq: &SubqueryExpr, ts: i64) -> Result<RangeArg, EngineError> {
-    let end = at_time(ctx, &sq.at, ts).saturating_sub(offset_ms(&sq.offset));
-    let range = i64::try_from(sq.range.as_millis()).unwrap_or(i64::MAX);
-    let step = sq
-        .step
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .filter(|s| *s > 0)
-        .unwrap_or(ctx.opts.default_subquery_step_ms);
-    let lower = end.saturating_sub(range);
-    if range / step > MAX_SUBQUERY_STEPS {
-        return Err(EngineError::TooManySamples);
-    }
-    let mut t = lower.div_euclid(step) * step;
-    while !after_window_start(ctx.opts, t, end, range) {
-        t = t.saturating_add(step);
-    }
-
-    let mut out: BTreeMap<Labels, (Vec<(i64, f64)>, bool)> = BTreeMap::new();
-    while t <= end {
-        match eval(ctx, &sq.expr, t)? {
-            Value::Vector(samples) => {
-                for s in samples {
-                    let entry = out.entry(s.labels).or_default();
-                    entry.0.push((t, s.value));
-                    entry.1 |= s.drop_name;
-                }
-            }
-            Value::Scalar(v) => out.entry(Labels::new()).or_default().0.push((t, v)),
-            other => {
-                return Err(EngineError::InvalidArgument(format!(
-                    "subquery of {} is not allowed",
-                    other.type_name()
-                )));
-            }
-        }
-        let Some(next) = t.checked_add(step) else {
-            break;
-        };
-        t = next;
-    }
-    Ok(RangeArg {
-        series: out
-            .into_iter()
-            .map(|(labels, (points, drop_name))| RangeSeries {
-                labels,
-                points,
-                drop_name,
-            })
-            .collect(),
-        end,
-        range,
-    })
 }
 
 #[cfg(test)]
@@ -597,6 +509,33 @@ mod tests {
             .unwrap();
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].points.len(), 3);
+    }
+
+    #[test]
+    fn duplicate_label_sets_are_found_by_hash_and_confirmed() {
+        let a = Labels::from_pairs([("x", "1")]);
+        let b = Labels::from_pairs([("x", "2")]);
+        assert!(check_unique([&a, &b].into_iter()).is_ok());
+        assert!(check_unique([&a, &b, &a].into_iter()).is_err());
+    }
+
+    #[test]
+    fn v2_drops_names_at_once_and_rejects_collisions() {
+        let mut s = store();
+        let other = Labels::from_pairs([("__name__", "n"), ("pod", "a")]);
+        for k in 0..20 {
+            s.append(&other, k * 15_000, 1.0).unwrap();
+        }
+        let q = r#"sum(rate({__name__=~"m|n", pod="a"}[1m]))"#;
+        assert!(matches!(
+            Engine::default().instant_query(&s, q, 285_000),
+            Err(EngineError::DuplicateLabelset)
+        ));
+        let v3 = Engine::new(EngineOptions {
+            semantics: Semantics::V3,
+            ..EngineOptions::default()
+        });
+        assert!(v3.instant_query(&s, q, 285_000).is_ok());
     }
 
     #[test]

@@ -120,6 +120,12 @@ pub(crate) fn call(ctx: &Ctx<'_>, c: &Call, ts: i64) -> Result<Value, EngineErro
             let r = eval_range(ctx, arg(1)?, ts)?;
             range_functions::apply(name, r, &[q], ctx.opts.semantics, ts).map(Value::Vector)
         }
+        "holt_winters" | "double_exponential_smoothing" => {
+            let sf = eval_scalar(ctx, arg(1)?, ts)?;
+            let tf = eval_scalar(ctx, arg(2)?, ts)?;
+            let r = eval_range(ctx, arg(0)?, ts)?;
+            range_functions::apply(name, r, &[sf, tf], ctx.opts.semantics, ts).map(Value::Vector)
+        }
         "predict_linear" => {
             let h = eval_scalar(ctx, arg(1)?, ts)?;
             let r = eval_range(ctx, arg(0)?, ts)?;

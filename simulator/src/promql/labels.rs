@@ -1,6 +1,7 @@
 //! Label sets: the identity of a time series, kept sorted by label name.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// The label that holds a series' metric name.
 pub const METRIC_NAME: &str = "__name__";
@@ -9,13 +10,18 @@ pub const METRIC_NAME: &str = "__name__";
 ///
 /// Sorting makes equality, ordering and hashing independent of insertion order, which keeps
 /// results deterministic and lets two label sets be compared with a plain slice comparison.
+/// The pairs are shared behind an `Arc`: cloning a label set (every selected sample does) is a
+/// reference-count increment, and a change copies the list of pairs (not their text) first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Labels(Vec<(String, String)>);
+pub struct Labels(Arc<Vec<Pair>>);
+
+/// One label: name and value, each shared so that copying a label set copies no text.
+type Pair = (Arc<str>, Arc<str>);
 
 impl Labels {
     /// An empty label set.
     pub fn new() -> Self {
-        Self(Vec::new())
+        Self::default()
     }
 
     /// Builds a label set from pairs in any order; empty values are dropped (Prometheus treats
@@ -33,9 +39,9 @@ impl Labels {
     /// The value of `name`, if the label is present.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
-            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .binary_search_by(|(n, _)| (**n).cmp(name))
             .ok()
-            .map(|i| self.0[i].1.as_str())
+            .map(|i| &*self.0[i].1)
     }
 
     /// The value of `name`, or the empty string when absent (Prometheus's matching rule).
@@ -50,20 +56,21 @@ impl Labels {
 
     /// Sets `name` to `value`; an empty value removes the label.
     pub fn set(&mut self, name: &str, value: &str) {
-        match self.0.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
+        match self.0.binary_search_by(|(n, _)| (**n).cmp(name)) {
             Ok(i) if value.is_empty() => {
-                self.0.remove(i);
+                Arc::make_mut(&mut self.0).remove(i);
             }
-            Ok(i) => self.0[i].1 = value.to_string(),
+            Ok(i) if &*self.0[i].1 == value => {}
+            Ok(i) => Arc::make_mut(&mut self.0)[i].1 = Arc::from(value),
             Err(_) if value.is_empty() => {}
-            Err(i) => self.0.insert(i, (name.to_string(), value.to_string())),
+            Err(i) => Arc::make_mut(&mut self.0).insert(i, (Arc::from(name), Arc::from(value))),
         }
     }
 
     /// Removes `name` if present.
     pub fn remove(&mut self, name: &str) {
-        if let Ok(i) = self.0.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
-            self.0.remove(i);
+        if let Ok(i) = self.0.binary_search_by(|(n, _)| (**n).cmp(name)) {
+            Arc::make_mut(&mut self.0).remove(i);
         }
     }
 
@@ -76,29 +83,32 @@ impl Labels {
 
     /// A copy keeping only the listed names.
     pub fn keep_only(&self, names: &[String]) -> Self {
-        Self(
+        Self(Arc::new(
             self.0
                 .iter()
-                .filter(|(n, _)| names.iter().any(|k| k == n))
+                .filter(|(n, _)| names.iter().any(|k| **k == **n))
                 .cloned()
                 .collect(),
-        )
+        ))
     }
 
     /// A copy dropping the listed names.
     pub fn drop_names(&self, names: &[String]) -> Self {
-        Self(
+        if !self.0.iter().any(|(n, _)| names.iter().any(|k| **k == **n)) {
+            return self.clone();
+        }
+        Self(Arc::new(
             self.0
                 .iter()
-                .filter(|(n, _)| !names.iter().any(|k| k == n))
+                .filter(|(n, _)| !names.iter().any(|k| **k == **n))
                 .cloned()
                 .collect(),
-        )
+        ))
     }
 
     /// The pairs in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.0.iter().map(|(n, v)| (&**n, &**v))
     }
 
     /// The number of labels.
@@ -111,23 +121,44 @@ impl Labels {
         self.0.is_empty()
     }
 
-    /// Heap bytes held by this label set (capacity of the vector and the strings).
+    /// Heap bytes held by this label set: the shared block, the list of pairs and the text,
+    /// counting shared text as if it were owned.
     pub fn heap_bytes(&self) -> usize {
-        self.0.capacity() * std::mem::size_of::<(String, String)>()
+        self.list_bytes()
             + self
                 .0
                 .iter()
-                .map(|(n, v)| n.capacity() + v.capacity())
+                .map(|(n, v)| text_bytes(n) + text_bytes(v))
                 .sum::<usize>()
     }
 
-    /// Shrinks every allocation to its length.
-    pub fn shrink_to_fit(&mut self) {
-        self.0.shrink_to_fit();
-        for (n, v) in &mut self.0 {
-            n.shrink_to_fit();
-            v.shrink_to_fit();
-        }
+    /// Heap bytes of the shared block and the list of pairs, without the text.
+    pub fn list_bytes(&self) -> usize {
+        2 * std::mem::size_of::<usize>()
+            + std::mem::size_of::<Vec<Pair>>()
+            + self.0.capacity() * std::mem::size_of::<Pair>()
+    }
+
+    /// The same labels with every name and value replaced by `intern`'s shared copy, and the
+    /// list shrunk to its length.
+    pub fn interned(&self, mut intern: impl FnMut(&str) -> Arc<str>) -> Self {
+        let mut pairs: Vec<Pair> = self.0.iter().map(|(n, v)| (intern(n), intern(v))).collect();
+        pairs.shrink_to_fit();
+        Self(Arc::new(pairs))
+    }
+}
+
+/// Heap bytes of one shared string (reference counts and text).
+pub(crate) fn text_bytes(s: &Arc<str>) -> usize {
+    2 * std::mem::size_of::<usize>() + s.len()
+}
+
+impl Labels {
+    /// Formats as Go Prometheus's `labels.String()`: every label, `__name__` included, inside
+    /// braces (`{__name__="up", job="x"}`), as its error messages print series.
+    pub fn go_string(&self) -> String {
+        let parts: Vec<String> = self.iter().map(|(n, v)| format!("{n}={v:?}")).collect();
+        format!("{{{}}}", parts.join(", "))
     }
 }
 

@@ -14,6 +14,9 @@ pub(crate) fn apply(
     semantics: Semantics,
     ts: i64,
 ) -> Result<Vec<Sample>, EngineError> {
+    if matches!(name, "holt_winters" | "double_exponential_smoothing") {
+        check_smoothing_factors(params)?;
+    }
     let mut out = Vec::with_capacity(arg.series.len());
     for series in &arg.series {
         let value = match name {
@@ -26,6 +29,8 @@ pub(crate) fn apply(
             "predict_linear" => predict_linear(series, params.first().copied(), ts),
             "resets" => Some(resets(series)),
             "changes" => Some(changes(series)),
+            // Prometheus 2.x keeps a compensated running mean; 3.x a compensated sum.
+            "avg_over_time" if semantics == Semantics::V2 => Some(running_mean(series)),
             "avg_over_time" => Some(mean(values(series))),
             "sum_over_time" => Some(kahan_sum(values(series))),
             "count_over_time" => Some(series.points.len() as f64),
@@ -36,6 +41,9 @@ pub(crate) fn apply(
             "present_over_time" => Some(1.0),
             "stddev_over_time" => Some(variance(values(series)).sqrt()),
             "stdvar_over_time" => Some(variance(values(series))),
+            "holt_winters" | "double_exponential_smoothing" => {
+                smoothed(series, params[0], params[1])
+            }
             "quantile_over_time" => {
                 let q = params.first().copied().unwrap_or(f64::NAN);
                 let mut v: Vec<f64> = values(series).collect();
@@ -56,6 +64,24 @@ pub(crate) fn apply(
         }
     }
     Ok(out)
+}
+
+/// Prometheus 2.x's `avg_over_time`: a compensated running mean that keeps an infinite mean.
+fn running_mean(series: &RangeSeries) -> f64 {
+    let (mut mean, mut c, mut count) = (0.0_f64, 0.0_f64, 0.0_f64);
+    for v in values(series) {
+        count += 1.0;
+        if mean.is_infinite() {
+            if v.is_infinite() && (mean > 0.0) == (v > 0.0) {
+                continue;
+            }
+            if !v.is_infinite() && !v.is_nan() {
+                continue;
+            }
+        }
+        (mean, c) = kahan_inc(v / count - mean / count, mean, c);
+    }
+    if mean.is_infinite() { mean } else { mean + c }
 }
 
 fn values(series: &RangeSeries) -> impl Iterator<Item = f64> + '_ {
@@ -191,6 +217,43 @@ fn predict_linear(series: &RangeSeries, horizon: Option<f64>, ts: i64) -> Option
     }
     let (slope, intercept) = linear_regression(&series.points, ts);
     Some(slope * horizon.unwrap_or(0.0) + intercept)
+}
+
+/// Both factors of `holt_winters` must lie strictly between 0 and 1.
+fn check_smoothing_factors(params: &[f64]) -> Result<(), EngineError> {
+    let (sf, tf) = (
+        params.first().copied().unwrap_or(f64::NAN),
+        params.get(1).copied().unwrap_or(f64::NAN),
+    );
+    if !(sf > 0.0 && sf < 1.0) {
+        return Err(EngineError::InvalidArgument(format!(
+            "invalid smoothing factor. Expected: 0 < sf < 1, got: {sf:.6}"
+        )));
+    }
+    if !(tf > 0.0 && tf < 1.0) {
+        return Err(EngineError::InvalidArgument(format!(
+            "invalid trend factor. Expected: 0 < tf < 1, got: {tf:.6}"
+        )));
+    }
+    Ok(())
+}
+
+/// Double exponential smoothing (`holt_winters`): the smoothed value at the last sample.
+fn smoothed(series: &RangeSeries, sf: f64, tf: f64) -> Option<f64> {
+    let p = &series.points;
+    if p.len() < 2 {
+        return None;
+    }
+    let (mut s0, mut s1) = (0.0, p[0].1);
+    let mut trend = p[1].1 - p[0].1;
+    for (i, &(_, v)) in p.iter().enumerate().skip(1) {
+        if i > 1 {
+            trend = tf * (s1 - s0) + (1.0 - tf) * trend;
+        }
+        let next = sf * v + (1.0 - sf) * (s1 + trend);
+        (s0, s1) = (s1, next);
+    }
+    Some(s1)
 }
 
 fn resets(series: &RangeSeries) -> f64 {

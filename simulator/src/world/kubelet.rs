@@ -251,9 +251,38 @@ impl World {
                 message,
             } => {
                 if t >= retry_at {
-                    rt.containers[i].phase = Phase::Creating {
-                        until: Millis(i64::MAX),
-                    };
+                    // The kubelet pulls again; the status keeps its back-off reason meanwhile,
+                    // and a still-missing image fails again at once.
+                    let image = rt.containers[i].image.clone();
+                    self.event_pod(
+                        key,
+                        "Normal",
+                        "Pulling",
+                        format!("Pulling image \"{image}\""),
+                    );
+                    match behaviour.pull_error.clone() {
+                        Some(message) => {
+                            let c = &mut rt.containers[i];
+                            c.phase = Phase::PullFailed {
+                                backoff_at: t + Millis::from_secs(1),
+                                retry_at: t + c.backoff,
+                                message: message.clone(),
+                            };
+                            c.backoff = (c.backoff + c.backoff).min(MAX_BACKOFF);
+                            self.event_pod(key, "Warning", "Failed", message);
+                            self.event_pod(
+                                key,
+                                "Warning",
+                                "Failed",
+                                "Error: ErrImagePull".to_string(),
+                            );
+                        }
+                        None => {
+                            rt.containers[i].phase = Phase::Creating {
+                                until: t + Millis(self.rng.random_range(1500..6000)),
+                            };
+                        }
+                    }
                 } else if t >= backoff_at && t < backoff_at + Millis(1000) {
                     let image = rt.containers[i].image.clone();
                     self.event_pod(

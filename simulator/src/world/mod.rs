@@ -6,7 +6,7 @@
 //! comes from the world's own generator, and every collection is ordered.
 
 mod apply;
-mod controllers;
+pub(crate) mod controllers;
 mod events;
 pub mod hpa;
 pub(crate) mod kubelet;
@@ -51,6 +51,8 @@ pub struct World {
     pub(crate) dirty: bool,
     /// Template hashes by (deployment uid, generation), so a template is hashed once.
     hash_cache: BTreeMap<(String, i64), String>,
+    /// The metrics model and the simulated Prometheus's TSDB.
+    pub(crate) metrics: crate::metrics::Metrics,
 }
 
 /// The namespaces every cluster starts with, before any manifest.
@@ -99,6 +101,10 @@ impl World {
             resource_version: 100,
             dirty: true,
             hash_cache: BTreeMap::new(),
+            metrics: crate::metrics::Metrics::new(
+                seed,
+                scenario.workloads[&scenario.file.workload],
+            ),
             scenario: scenario.clone(),
         };
         for ns in BUILTIN_NAMESPACES {
@@ -144,6 +150,18 @@ impl World {
         &self.state
     }
 
+    /// The metrics model and its TSDB.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
+    }
+
+    /// Switches the load generator to `workload` from now on (users ramp up from zero at its
+    /// spawn rate, as a restarted Locust does).
+    pub fn set_workload(&mut self, workload: crate::scenario::Workload) {
+        self.metrics.workload = workload;
+        self.metrics.workload_since = self.clock.elapsed();
+    }
+
     /// The faults in force.
     pub fn faults(&self) -> &[Fault] {
         &self.faults
@@ -178,10 +196,9 @@ impl World {
     /// The earliest instant after `now` at which a timer fires, or `None` when something must
     /// be looked at every second.
     fn next_wakeup(&self, now: Millis) -> Option<Millis> {
-        let mut wake = Millis(i64::MAX);
-        if !self.state.hpas.is_empty() {
-            wake = wake.min(Millis((now.0.div_euclid(15_000) + 1) * 15_000));
-        }
+        // The scraper (and the autoscaler) run every scrape interval.
+        let interval = crate::metrics::SCRAPE_INTERVAL.0;
+        let mut wake = Millis((now.0.div_euclid(interval) + 1) * interval);
         for (key, rt) in &self.state.pod_runtime {
             let pod = self.state.pods.get(key)?;
             if self.faults_for(pod).next().is_some() {
@@ -212,7 +229,8 @@ impl World {
         self.kubelet_step(t);
         self.replicaset_status();
         self.deployment_status();
-        if t.0 % 15_000 == 0 {
+        if t.0 % crate::metrics::SCRAPE_INTERVAL.0 == 0 {
+            self.scrape(t);
             self.hpa_controller();
         }
     }

@@ -7,5 +7,8 @@
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
 mod cli;
+mod jsonpath;
 mod oracle;
 mod printers;
+mod props;
+mod tabwriter;

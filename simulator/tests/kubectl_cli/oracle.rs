@@ -77,18 +77,22 @@ pub(crate) fn run(bin: &Path, args: &[&str]) -> Output {
     }
 }
 
-/// The Sock Shop manifests, sorted by file name.
+/// The Sock Shop manifests (application, then monitoring), sorted by file name.
 pub(crate) fn manifests() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/acv-sockshop/manifests");
-    let dir = if dir.exists() {
-        dir
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/acv-sockshop");
+    let root = if root.exists() {
+        root
     } else {
-        PathBuf::from("/work/shared/acv-sockshop/manifests")
+        PathBuf::from("/work/shared/acv-sockshop")
     };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"));
-    files.sort();
-    files
+    let mut all = Vec::new();
+    for sub in ["manifests", "monitoring"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(sub))
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"));
+        files.sort();
+        all.extend(files);
+    }
+    all
 }

@@ -175,3 +175,41 @@ fn yaml_printer_matches_kubectl_on_tricky_strings() {
         "-o yaml"
     );
 }
+
+#[test]
+fn yaml_printer_matches_kubectl_on_nested_structures() {
+    let Some(bin) = oracle::kubectl() else { return };
+    let long_key = "k".repeat(130);
+    let mut spec = serde_json::json!({
+        "lists": [[1, 2], [], [[3]], [{"a": 1, "b": [{}]}], {"x": []}],
+        "empty": {"m": {}, "l": [], "s": ""},
+        "unicode": {"ключ": "значение", "键": "值"},
+        "indented": "  two leading spaces\n  and more\n",
+        "crlf": "a\r\nb",
+        "spacebreak": "a \nb",
+        "tabbed": "a\tb\nc",
+        "nospace": "x".repeat(120),
+        "edge79": format!("{} {}", "y".repeat(70), "z".repeat(20)),
+        "doublespace": format!("{}  {}", "w".repeat(78), "v".repeat(10)),
+        "trailingnl": "line\n\n",
+        "onlynl": "\n",
+    });
+    spec[long_key.as_str()] = Value::from("long key");
+    spec["multi\nline key"] = Value::from(1);
+    let object = serde_json::json!({
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "nested"}, "spec": spec,
+    });
+    let dir = std::env::temp_dir().join("odyssey-kubectl-oracle-home");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("nested.json");
+    std::fs::write(&path, serde_json::to_string(&object).unwrap()).unwrap();
+    let file = path.to_str().unwrap();
+    let json = local_label(&bin, file, "json");
+    let objects = objects(&json);
+    assert_eq!(print_json(&objects[0]), json, "-o json");
+    assert_eq!(
+        print_yaml(&objects[0]),
+        local_label(&bin, file, "yaml"),
+        "-o yaml"
+    );
+}

@@ -1,5 +1,9 @@
 //! Differential test: the same queries against the engine and a real Prometheus backfilled with
 //! the same data. Needs Debian's `prometheus` package (`.ci/install-prometheus.sh`).
+//!
+//! Run with `cargo test -p odyssey-simulator --test promql differential -- --ignored
+//! --nocapture`. `PROMQL_DIFF_SEED` and `PROMQL_DIFF_RANDOM` change the random queries' seed and
+//! count; `PROMQL_DIFF_SHOW_BYTES` prints every body that is not byte-identical.
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -135,6 +139,14 @@ fn compare_bodies(ours: &str, theirs: &str) -> Option<String> {
         ));
     }
     if a["status"] == "error" {
+        if a["error"] == b["error"] {
+            println!("ERROR TEXT same: {}", a["error"]);
+        } else {
+            println!(
+                "ERROR TEXT differs: ours {} theirs {}",
+                a["error"], b["error"]
+            );
+        }
         return (a["errorType"] != b["errorType"])
             .then(|| format!("error type differs: ours {ours}\n      theirs {theirs}"));
     }
@@ -287,6 +299,43 @@ const AGENT_QUERIES: &[&str] = &[
     r#"max_over_time(rate(request_duration_seconds_count{name="orders"}[1m])[20m:1m])"#,
     r#"sum(rate(request_duration_seconds_count[5m] offset 10m)) by (name)"#,
     r#"rate(request_duration_seconds_count{name="payment"}[5m] @ 1764585000)"#,
+    r#"sum(rate({__name__=~"request_duration_seconds_count|request_duration_seconds_sum",name="catalogue"}[5m]))"#,
+    r#"label_replace(rate(request_duration_seconds_count{name="payment"}[5m]), "m", "$1", "__name__", "(.+)")"#,
+    r#"sum by (__name__) (rate(request_duration_seconds_count{name="payment"}[5m]))"#,
+    r#"rate(request_duration_seconds_count{name="payment"}[5m]) > 0.1"#,
+    r#"up{name="catalogue"} * on(instance) group_left(name) up"#,
+    r#"up + on(instance) up"#,
+    r#"sum(up) by (name) / on(name) count(up) by (name)"#,
+    r#"vector(1) + on() group_left up"#,
+    r#"up{name="catalogue"} and on(instance) up{name="catalogue"}"#,
+    r#"up or vector(0)"#,
+    r#"up unless up{name="user"}"#,
+    r#"stddev by (name) (process_open_fds)"#,
+    r#"count_values by (name) ("goroutines", go_goroutines)"#,
+    r#"bottomk(2, process_resident_memory_bytes)"#,
+    r#"sort_desc(sum by (name) (rate(request_duration_seconds_count[5m])))"#,
+    r#"timestamp(up{name="catalogue"})"#,
+    r#"day_of_week(vector(time()))"#,
+    r#"hour()"#,
+    r#"scalar(count(up))"#,
+    r#"absent_over_time(up{name="nothing"}[5m])"#,
+    r#"changes(process_open_fds[10m])"#,
+    r#"idelta(process_open_fds[2m])"#,
+    r#"rate(request_duration_seconds_count{name="catalogue"}[30s])"#,
+    r#"sum_over_time(rate(request_duration_seconds_count{name="user"}[1m])[5m:30s])"#,
+    r#"up{name="catalogue"}[2m]"#,
+    r#"rate(up[5m] offset -1m)"#,
+    r#"holt_winters(process_resident_memory_bytes[10m], 0.5, 0.3)"#,
+    r#"holt_winters(go_goroutines[5m], 2, 0.5)"#,
+    // Invalid queries: the error type must agree; the texts are compared and reported.
+    "sum(",
+    "rate(up)",
+    "up[5m",
+    "floor(1)",
+    "rate(up[5m], 1)",
+    "non_existent_function_far_bar()",
+    "foo{",
+    "invalid][query",
 ];
 
 /// A seeded generator of queries over the fixture's metrics.
@@ -364,7 +413,37 @@ fn random_query(rng: &mut ChaCha8Rng) -> String {
             pick(rng, &ranges)
         ),
     };
-    match rng.random_range(0..8) {
+    match rng.random_range(0..12) {
+        8 => format!(
+            "sum by (name) ({inner}) {} on(name) group_left count by (name) (up)",
+            pick(rng, &["/", "*", "-", ">"])
+        ),
+        9 => format!(
+            "({inner}) {} ({inner})",
+            pick(rng, &["and", "or", "unless", "+"])
+        ),
+        10 => format!(
+            "max_over_time(({inner})[{}:{}])",
+            pick(rng, &["5m", "10m", "20m"]),
+            pick(rng, &["15s", "1m", ""])
+        ),
+        11 => {
+            let m = pick(rng, &counters);
+            format!(
+                "rate({}[{}] {})",
+                selector(rng, &m),
+                pick(rng, &ranges),
+                pick(
+                    rng,
+                    &[
+                        "offset 5m",
+                        "offset 90s",
+                        "@ 1764585000",
+                        "@ 1764585000 offset 1m"
+                    ]
+                )
+            )
+        }
         0 => format!(
             "{} by ({}) ({inner})",
             pick(
@@ -403,6 +482,128 @@ fn random_query(rng: &mut ChaCha8Rng) -> String {
     }
 }
 
+/// Compares `/series`, `/labels` and `/label/<name>/values` bodies byte for byte.
+fn compare_metadata_endpoints(
+    store: &Store,
+    base: &str,
+    disagreements: &mut Vec<String>,
+) -> (usize, usize) {
+    let selectors = [
+        r#"up"#,
+        r#"up{name="catalogue"}"#,
+        r#"{__name__=~"process_.*",name=~"cat.*|user"}"#,
+        r#"request_duration_seconds_count{route="/health"}"#,
+        r#"nothing_here"#,
+    ];
+    let (mut same, mut total) = (0, 0);
+    let mut check = |what: String, ours: String, theirs: Option<String>| {
+        total += 1;
+        let theirs = theirs.unwrap_or_default();
+        if ours == theirs {
+            same += 1;
+        } else {
+            disagreements.push(format!("{what}\n    ours   {ours}\n    theirs {theirs}"));
+        }
+    };
+    for sel in selectors {
+        let p = [("match[]", sel.to_string())];
+        check(
+            format!("series {sel}"),
+            api::series(store, &Params::from_pairs(p.clone())).body,
+            curl(&format!("{base}/series"), &p),
+        );
+        check(
+            format!("labels {sel}"),
+            api::labels(store, &Params::from_pairs(p.clone())).body,
+            curl(&format!("{base}/labels"), &p),
+        );
+    }
+    for name in ["name", "job", "__name__", "le", "route"] {
+        check(
+            format!("label values {name}"),
+            api::label_values(store, name, &Params::default()).body,
+            curl(&format!("{base}/label/{name}/values"), &[]),
+        );
+    }
+    check(
+        "series without match[]".to_string(),
+        api::series(store, &Params::default()).body,
+        curl(&format!("{base}/series"), &[]),
+    );
+    let series_bad_start = [("match[]", "up".to_string()), ("start", "soon".to_string())];
+    check(
+        "series with a bad start".to_string(),
+        api::series(store, &Params::from_pairs(series_bad_start.clone())).body,
+        curl(&format!("{base}/series"), &series_bad_start),
+    );
+    check(
+        "label values of an invalid name".to_string(),
+        api::label_values(store, "a-b", &Params::default()).body,
+        curl(&format!("{base}/label/a-b/values"), &[]),
+    );
+    let engine = Engine::default();
+    let range_cases: [&[(&str, &str)]; 6] = [
+        &[
+            ("query", "up"),
+            ("start", "100"),
+            ("end", "50"),
+            ("step", "15"),
+        ],
+        &[
+            ("query", "up"),
+            ("start", "0"),
+            ("end", "50"),
+            ("step", "0"),
+        ],
+        &[
+            ("query", "up"),
+            ("start", "0"),
+            ("end", "50"),
+            ("step", "x"),
+        ],
+        &[
+            ("query", "up"),
+            ("start", "0"),
+            ("end", "1000000"),
+            ("step", "1"),
+        ],
+        &[
+            ("query", "up"),
+            ("start", "soon"),
+            ("end", "50"),
+            ("step", "15"),
+        ],
+        &[
+            ("query", "up["),
+            ("start", "0"),
+            ("end", "50"),
+            ("step", "15"),
+        ],
+    ];
+    for case in range_cases {
+        let owned: Vec<(&str, String)> = case.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        check(
+            format!("query_range {case:?}"),
+            api::query_range(&engine, store, &Params::from_pairs(case.iter().copied())).body,
+            curl(&format!("{base}/query_range"), &owned),
+        );
+    }
+    let instant_cases: [&[(&str, &str)]; 3] = [
+        &[("query", "up"), ("time", "soon")],
+        &[("query", "")],
+        &[("query", "1"), ("time", "2015-07-01T20:10:51.781Z")],
+    ];
+    for case in instant_cases {
+        let owned: Vec<(&str, String)> = case.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        check(
+            format!("query {case:?}"),
+            api::query(&engine, store, &Params::from_pairs(case.iter().copied()), 0).body,
+            curl(&format!("{base}/query"), &owned),
+        );
+    }
+    (same, total)
+}
+
 #[test]
 #[ignore = "needs Debian's prometheus package (run .ci/install-prometheus.sh), then --ignored"]
 fn engine_agrees_with_real_prometheus() {
@@ -424,13 +625,22 @@ fn engine_agrees_with_real_prometheus() {
     let mut queries: Vec<String> = dashboard_queries();
     let dashboards = queries.len();
     queries.extend(AGENT_QUERIES.iter().map(|q| q.to_string()));
-    let mut rng = ChaCha8Rng::seed_from_u64(20_251_201);
-    for _ in 0..300 {
+    // The seed and count can be changed for a wider sweep; the failure output names both.
+    let seed: u64 = std::env::var("PROMQL_DIFF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_251_201);
+    let random: usize = std::env::var("PROMQL_DIFF_RANDOM")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for _ in 0..random {
         queries.push(random_query(&mut rng));
     }
 
     let end = START_MS + 3_600_000;
-    let (mut agree, mut total, mut nonempty) = (0, 0, 0);
+    let (mut agree, mut total, mut nonempty, mut identical) = (0, 0, 0, 0);
     let mut disagreements = Vec::new();
     for (i, q) in queries.iter().enumerate() {
         // Instant queries at a few whole-second times, range query over the last 30 minutes.
@@ -449,6 +659,10 @@ fn engine_agrees_with_real_prometheus() {
         .unwrap_or_default();
         total += 1;
         nonempty += usize::from(has_samples(&theirs));
+        identical += usize::from(ours.body == theirs);
+        if ours.body != theirs && std::env::var("PROMQL_DIFF_SHOW_BYTES").is_ok() {
+            println!("BYTES {q}\n  ours   {}\n  theirs {theirs}", ours.body);
+        }
         match compare_bodies(&ours.body, &theirs) {
             None => agree += 1,
             Some(d) => disagreements.push(format!("instant #{i} at {t_param}: {q}\n    {d}")),
@@ -481,6 +695,7 @@ fn engine_agrees_with_real_prometheus() {
             .unwrap_or_default();
             total += 1;
             nonempty += usize::from(has_samples(&theirs));
+            identical += usize::from(ours.body == theirs);
             match compare_bodies(&ours.body, &theirs) {
                 None => agree += 1,
                 Some(d) => disagreements.push(format!("range #{i}: {q}\n    {d}")),
@@ -488,8 +703,13 @@ fn engine_agrees_with_real_prometheus() {
         }
     }
 
+    let (meta_same, meta_total) = compare_metadata_endpoints(&store, &base, &mut disagreements);
+    println!("metadata endpoints: {meta_same} of {meta_total} bodies byte-identical");
     println!(
-        "differential: {agree} of {total} queries agree; {nonempty} had a non-empty result in Prometheus ({dashboards} dashboard queries, {} agent queries, 300 random; instant, plus a range query for every third)",
+        "query bodies byte-identical to Prometheus's: {identical} of {total} (series order and last-digit rounding may differ)"
+    );
+    println!(
+        "differential: {agree} of {total} queries agree; {nonempty} had a non-empty result in Prometheus ({dashboards} dashboard queries, {} agent queries, {random} random with seed {seed}; instant, plus a range query for every third)",
         AGENT_QUERIES.len()
     );
     let unexpected: Vec<&String> = disagreements

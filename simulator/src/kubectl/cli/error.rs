@@ -72,6 +72,12 @@ pub enum CliError {
         /// The exit status (0 for `--help`, 1 for a group command run alone).
         exit_code: i32,
     },
+    /// `kubectl help WORD` for a word that is no command: printed on stderr, exit status 0.
+    #[error("unknown help topic")]
+    UnknownHelpTopic {
+        /// The whole text.
+        text: String,
+    },
     /// A real kubectl command that the simulator does not answer.
     #[error("the simulated kubectl does not support \"{command_path}\"")]
     Unsupported {
@@ -148,6 +154,11 @@ impl CliError {
                     (*text).to_owned()
                 },
                 exit_code: *exit_code,
+            },
+            CliError::UnknownHelpTopic { text } => Rendered {
+                stdout: String::new(),
+                stderr: text.clone(),
+                exit_code: 0,
             },
             CliError::Unsupported { command_path } => stderr(format!(
                 "error: the simulated kubectl does not support \"{command_path}\"\n"

@@ -22,8 +22,8 @@ pub use gostr::{go_quote, parse_duration};
 pub use invocation::{Flags, Invocation, resources_of};
 pub use output::{GET_FORMATS, OBJECT_FORMATS, OutputError, OutputFormat};
 pub use resource::{
-    RESOURCE_TYPES, ResourceArgError, ResourceRef, ResourceType, TypeRef, lookup_resource_type,
-    parse_resource_args, split_resource_argument,
+    ALL_CATEGORY, RESOURCE_TYPES, ResourceArgError, ResourceRef, ResourceType, TypeRef,
+    all_category, lookup_resource_type, parse_resource_args, split_resource_argument,
 };
 pub use spec::{Action, CommandSpec, FlagKind, FlagSpec, Verb};
 pub use validate::split_updates;
@@ -60,6 +60,12 @@ pub fn parse(args: &[String]) -> Result<Invocation, CliError> {
         return Err(help_topic(&rest[1..]));
     }
 
+    // The simulator does not know the flags of commands it does not answer, so it says so
+    // before judging them.
+    if spec.action == spec::Action::Unsupported {
+        return Err(CliError::Unsupported { command_path });
+    }
+
     let flag_set = FlagSet::new(spec.flags, GLOBAL_FLAGS);
     let parsed = flag_set.parse(&rest).map_err(|source| CliError::Flag {
         command_path: command_path.clone(),
@@ -77,9 +83,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, CliError> {
 
     let verb = match spec.action {
         _ if path.is_empty() => {
-            if let Some(word) = parsed.positionals.first() {
-                return Err(unknown_command(word));
-            }
+            // Words after `--` do not count as commands: the root prints its help.
             return Err(CliError::Help {
                 command_path,
                 text: spec::ROOT_HELP,
@@ -105,8 +109,8 @@ pub fn parse(args: &[String]) -> Result<Invocation, CliError> {
                 exit_code: 1,
             });
         }
-        spec::Action::Unsupported => return Err(CliError::Unsupported { command_path }),
         spec::Action::Run(verb) => verb,
+        spec::Action::Unsupported => unreachable!("answered before the flags were parsed"),
     };
 
     let mut missing: Vec<&'static str> = spec
@@ -244,10 +248,24 @@ fn command_path(path: &[&CommandSpec]) -> String {
     out
 }
 
-/// `kubectl help [command...]`: the help of the named command, or the root help.
+/// `kubectl help [command...]`: the help of the named command, or cobra's "Unknown help
+/// topic" with the root usage when the first word is not a command.
 fn help_topic(words: &[String]) -> CliError {
     let mut current: &'static CommandSpec = &ROOT;
     let mut path = Vec::new();
+    if let Some(first) = words.first()
+        && !ROOT.subcommands.iter().any(|c| c.is_named(first))
+    {
+        let topics: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+        let usage_start = spec::ROOT_HELP.find("Basic Commands").unwrap_or(0);
+        return CliError::UnknownHelpTopic {
+            text: format!(
+                "Unknown help topic [{}]\n\n\n{}",
+                topics.join(" "),
+                &spec::ROOT_HELP[usage_start..]
+            ),
+        };
+    }
     for w in words {
         match current.subcommands.iter().find(|c| c.is_named(w)) {
             Some(sub) => {
@@ -341,6 +359,20 @@ mod tests {
         assert_eq!(
             err("rollout stat"),
             "error: unknown command \"stat\"\nSee 'kubectl rollout -h' for help and examples\n"
+        );
+    }
+
+    #[test]
+    fn unanswered_commands_are_reported_whatever_their_flags() {
+        assert_eq!(
+            parse(&words("exec -it carts-1 -- sh")).unwrap_err(),
+            CliError::Unsupported {
+                command_path: "kubectl exec".into()
+            }
+        );
+        assert_eq!(
+            err("create deployment x --image=nginx"),
+            "error: the simulated kubectl does not support \"kubectl create deployment\"\n"
         );
     }
 

@@ -353,6 +353,29 @@ pub const RESOURCE_TYPES: &[ResourceType] = &[
     ),
 ];
 
+/// The plural names in the `all` category, in the order `kubectl get all` prints them (the
+/// server's discovery order).
+pub const ALL_CATEGORY: &[&str] = &[
+    "pods",
+    "replicationcontrollers",
+    "services",
+    "daemonsets",
+    "deployments",
+    "replicasets",
+    "statefulsets",
+    "horizontalpodautoscalers",
+    "cronjobs",
+    "jobs",
+];
+
+/// The types of the `all` category, in [`ALL_CATEGORY`] order.
+pub fn all_category() -> Vec<&'static ResourceType> {
+    ALL_CATEGORY
+        .iter()
+        .filter_map(|name| RESOURCE_TYPES.iter().find(|t| t.plural == *name))
+        .collect()
+}
+
 /// Resolves a type word as kubectl's REST mapper would: plural, singular, short name or
 /// kind, case-insensitively, optionally qualified with `.group` or `.version.group`.
 pub fn lookup_resource_type(word: &str) -> Option<&'static ResourceType> {

@@ -3,7 +3,10 @@
 //! them.
 //!
 //! Only the commands the simulator answers carry flags; the rest are listed by name so that
-//! the parser recognises them (and suggests them) as the real kubectl does.
+//! the parser recognises them (and suggests them) as the real kubectl does. Help texts are
+//! embedded for the answered commands only (captured from the binary, files in `text/`);
+//! hidden and deprecated flags are not listed, so they read as unknown flags. Plugins are
+//! assumed absent, as on a machine with no `kubectl-*` executables on `PATH`.
 
 /// The Go type behind a flag, which decides how its value is parsed and reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,9 @@
 //! The checks each kubectl command makes before it sends any request, with their messages.
+//!
+//! Only checks observed to fire before any request (with the real binary against a closed
+//! port) are here. Not reproduced: the klog warning for a bare `--dry-run` (its prefix holds
+//! a wall-clock timestamp), and checks kubectl makes after API discovery (unknown resource
+//! types, `-o` values of `get`, `delete --all` with a selector), which belong to the verbs.
 
 use super::error::CliError;
 use super::invocation::{Invocation, resources_of};

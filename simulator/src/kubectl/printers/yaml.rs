@@ -798,8 +798,8 @@ fn yaml_number(n: &serde_json::Number) -> String {
     go_g_format(f)
 }
 
-/// Go's `strconv.FormatFloat(f, 'g', -1, 64)`.
-fn go_g_format(f: f64) -> String {
+/// Go's `strconv.FormatFloat(f, 'g', -1, 64)` (also `fmt`'s `%v` of a float64).
+pub(crate) fn go_g_format(f: f64) -> String {
     let sci = format!("{f:e}");
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
@@ -812,6 +812,10 @@ fn go_g_format(f: f64) -> String {
 
 /// go-yaml's order of map keys: rune by rune, letters after other characters, runs of digits
 /// compared by value.
+///
+/// The relation is not transitive for some keys with leading zeros (`"09"`, `"017"`,
+/// `"0b1"`), where go-yaml's result depends on Go's random map order; a stable sort gives one
+/// of the orders kubectl can print.
 pub(crate) fn key_order(a: &str, b: &str) -> Ordering {
     if key_less(a, b) {
         Ordering::Less

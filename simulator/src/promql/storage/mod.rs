@@ -2,12 +2,14 @@
 
 mod matcher;
 mod openmetrics;
+mod time_column;
 
 use std::collections::BTreeMap;
 
 pub use matcher::{LabelMatcher, MatchOp, compile_anchored};
 
 use crate::promql::labels::Labels;
+use time_column::TimeColumn;
 
 /// The bit pattern Prometheus writes as a staleness marker (a NaN distinct from `f64::NAN`).
 pub const STALE_NAN_BITS: u64 = 0x7ff0_0000_0000_0002;
@@ -15,6 +17,12 @@ pub const STALE_NAN_BITS: u64 = 0x7ff0_0000_0000_0002;
 /// The staleness marker value.
 pub fn stale_nan() -> f64 {
     f64::from_bits(STALE_NAN_BITS)
+}
+
+/// Converts a series index or rank to the index's integer type.
+fn to_u32(i: usize) -> u32 {
+    // A store of four billion series does not fit in memory long before this saturates.
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 /// Whether `v` is the staleness marker (compared by bits: an ordinary NaN is not stale).
@@ -54,32 +62,50 @@ pub enum StorageError {
 pub struct Series {
     /// The label set, `__name__` included.
     pub labels: Labels,
-    timestamps: Vec<i64>,
+    timestamps: TimeColumn,
     values: Vec<f64>,
 }
 
 impl Series {
-    /// Timestamps (ms) in increasing order.
-    pub fn timestamps(&self) -> &[i64] {
-        &self.timestamps
+    /// The number of samples (staleness markers included).
+    pub fn len(&self) -> usize {
+        self.values.len()
     }
 
-    /// Values, index-aligned with [`Series::timestamps`]; staleness markers included.
-    pub fn values(&self) -> &[f64] {
-        &self.values
+    /// Whether the series has no samples.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The `i`-th sample `(timestamp_ms, value)`; `None` past the end.
+    pub fn sample(&self, i: usize) -> Option<(i64, f64)> {
+        let v = *self.values.get(i)?;
+        Some((self.timestamps.get(i), v))
+    }
+
+    /// The newest sample at or before `t`, staleness markers included.
+    pub fn last_at_or_before(&self, t: i64) -> Option<(i64, f64)> {
+        let n = self.timestamps.count_le(t);
+        n.checked_sub(1).and_then(|i| self.sample(i))
     }
 
     /// The index range of samples with `start <= t <= end` (staleness markers included).
     pub fn range_indices(&self, start: i64, end: i64) -> std::ops::Range<usize> {
-        let lo = self.timestamps.partition_point(|&t| t < start);
-        let hi = self.timestamps.partition_point(|&t| t <= end);
+        let lo = self.timestamps.count_le(start.saturating_sub(1));
+        let hi = self.timestamps.count_le(end);
         lo..hi.max(lo)
+    }
+
+    /// The samples with indices in `range`, oldest first.
+    pub fn samples(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = (i64, f64)> + '_ {
+        let end = range.end.min(self.values.len());
+        (range.start.min(end)..end).map(|i| (self.timestamps.get(i), self.values[i]))
     }
 
     /// Heap bytes used by this series.
     pub fn heap_bytes(&self) -> usize {
         self.labels.heap_bytes()
-            + self.timestamps.capacity() * std::mem::size_of::<i64>()
+            + self.timestamps.heap_bytes()
             + self.values.capacity() * std::mem::size_of::<f64>()
     }
 }
@@ -93,7 +119,12 @@ impl Series {
 pub struct Store {
     series: Vec<Series>,
     by_labels: BTreeMap<Labels, usize>,
-    by_name: BTreeMap<String, Vec<usize>>,
+    /// Series ids (ascending) per `(label name, value)` pair: the inverted index.
+    postings: BTreeMap<(String, String), Vec<u32>>,
+    /// The position of each series id in label order, so selections sort by an integer.
+    ranks: Vec<u32>,
+    /// One shared copy of every label name and value.
+    strings: std::collections::BTreeSet<std::sync::Arc<str>>,
 }
 
 impl Store {
@@ -116,7 +147,7 @@ impl Store {
     ) -> Result<(), StorageError> {
         let id = self.series_id(labels);
         let series = &mut self.series[id];
-        match series.timestamps.last().copied() {
+        match series.timestamps.last() {
             Some(last) if last > timestamp_ms => {
                 return Err(StorageError::OutOfOrder {
                     labels: labels.clone(),
@@ -147,21 +178,67 @@ impl Store {
         self.append(labels, timestamp_ms, stale_nan())
     }
 
+    /// The index of the series `labels`, creating it (empty) when new. A scraper that appends
+    /// to the same series every interval keeps the index and uses [`Store::append_at`].
+    pub fn series_index(&mut self, labels: &Labels) -> usize {
+        self.series_id(labels)
+    }
+
+    /// Appends one sample to the series at `index` (from [`Store::series_index`]); an older
+    /// timestamp than the newest sample is ignored, an equal one replaces it.
+    pub fn append_at(&mut self, index: usize, timestamp_ms: i64, value: f64) {
+        let Some(series) = self.series.get_mut(index) else {
+            return;
+        };
+        match series.timestamps.last() {
+            Some(last) if last > timestamp_ms => {}
+            Some(last) if last == timestamp_ms => {
+                if let Some(v) = series.values.last_mut() {
+                    *v = value;
+                }
+            }
+            _ => {
+                series.timestamps.push(timestamp_ms);
+                series.values.push(value);
+            }
+        }
+    }
+
     fn series_id(&mut self, labels: &Labels) -> usize {
         if let Some(&id) = self.by_labels.get(labels) {
             return id;
         }
         let id = self.series.len();
-        let mut owned = labels.clone();
-        owned.shrink_to_fit();
+        let strings = &mut self.strings;
+        let owned = labels.interned(|text| match strings.get(text) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared: std::sync::Arc<str> = std::sync::Arc::from(text);
+                strings.insert(shared.clone());
+                shared
+            }
+        });
         self.series.push(Series {
             labels: owned,
-            timestamps: Vec::new(),
+            timestamps: TimeColumn::default(),
             values: Vec::new(),
         });
-        self.by_labels.insert(labels.clone(), id);
-        let name = labels.metric_name().unwrap_or("").to_string();
-        self.by_name.entry(name).or_default().push(id);
+        // Ids stay in insertion order; ranks give the label order. A new series shifts the
+        // ranks after it, which costs O(series) once per new series.
+        let rank = self.by_labels.range(..labels.clone()).count();
+        for r in &mut self.ranks {
+            if *r as usize >= rank {
+                *r += 1;
+            }
+        }
+        self.ranks.push(to_u32(rank));
+        self.by_labels.insert(self.series[id].labels.clone(), id);
+        for (n, v) in labels.iter() {
+            self.postings
+                .entry((n.to_string(), v.to_string()))
+                .or_default()
+                .push(to_u32(id));
+        }
         id
     }
 
@@ -187,23 +264,38 @@ impl Store {
 
     /// The series whose labels satisfy every matcher, in label order.
     ///
-    /// An equality matcher on `__name__` narrows the scan to that metric name.
+    /// Equality matchers with a non-empty value are answered from the inverted index; the
+    /// other matchers filter the remaining candidates.
     pub fn select(&self, matchers: &[LabelMatcher]) -> Vec<&Series> {
-        let name = matchers
-            .iter()
-            .find(|m| m.name == crate::promql::labels::METRIC_NAME)
-            .and_then(|m| m.equal_value());
-        let mut out: Vec<&Series> = match name {
-            Some(n) => self
-                .by_name
-                .get(n)
-                .map(|ids| ids.iter().map(|&id| &self.series[id]).collect())
-                .unwrap_or_default(),
-            None => self.series.iter().collect(),
+        let mut lists: Vec<&[u32]> = Vec::new();
+        for m in matchers {
+            if let Some(v) = m.equal_value().filter(|v| !v.is_empty()) {
+                match self.postings.get(&(m.name.clone(), v.to_string())) {
+                    Some(ids) => lists.push(ids),
+                    None => return Vec::new(),
+                }
+            }
+        }
+        lists.sort_by_key(|l| l.len());
+        let mut ids: Vec<u32> = match lists.split_first() {
+            Some((first, rest)) => first
+                .iter()
+                .copied()
+                .filter(|id| rest.iter().all(|l| l.binary_search(id).is_ok()))
+                .collect(),
+            None => (0..self.series.len()).map(to_u32).collect(),
         };
-        out.retain(|s| matchers.iter().all(|m| m.matches(&s.labels)));
-        out.sort_by(|a, b| a.labels.cmp(&b.labels));
-        out
+        ids.retain(|&id| {
+            let labels = &self.series[id as usize].labels;
+            matchers
+                .iter()
+                .filter(|m| m.equal_value().is_none_or(str::is_empty))
+                .all(|m| m.matches(labels))
+        });
+        ids.sort_unstable_by_key(|&id| self.ranks[id as usize]);
+        ids.into_iter()
+            .map(|id| &self.series[id as usize])
+            .collect()
     }
 
     /// The series that have at least one non-stale sample with `start <= t <= end`.
@@ -224,9 +316,24 @@ impl Store {
         }
     }
 
-    /// Total heap bytes of the series (labels and samples; the indexes are not counted).
+    /// Total heap bytes of the series: samples, label lists and the shared label text once
+    /// (the lookup indexes are not counted).
     pub fn heap_bytes(&self) -> usize {
-        self.series.iter().map(Series::heap_bytes).sum()
+        let series: usize = self
+            .series
+            .iter()
+            .map(|s| {
+                s.labels.list_bytes()
+                    + s.timestamps.heap_bytes()
+                    + s.values.capacity() * std::mem::size_of::<f64>()
+            })
+            .sum();
+        series
+            + self
+                .strings
+                .iter()
+                .map(crate::promql::labels::text_bytes)
+                .sum::<usize>()
     }
 }
 

@@ -18,9 +18,16 @@ impl Store {
     ///
     /// [`StorageError::Io`] when the writer fails.
     pub fn write_openmetrics(&self, out: &mut impl Write) -> Result<(), StorageError> {
-        for ids in self.by_name.values() {
-            for &id in ids {
-                let series = &self.series[id];
+        let mut by_name: std::collections::BTreeMap<&str, Vec<&super::Series>> =
+            std::collections::BTreeMap::new();
+        for series in self.iter() {
+            by_name
+                .entry(series.labels.metric_name().unwrap_or(""))
+                .or_default()
+                .push(series);
+        }
+        for list in by_name.values() {
+            for series in list {
                 let name = series.labels.metric_name().unwrap_or("");
                 let mut head = String::from(name);
                 let rest: Vec<String> = series
@@ -34,11 +41,11 @@ impl Store {
                     head.push_str(&rest.join(","));
                     head.push('}');
                 }
-                for (t, v) in series.timestamps.iter().zip(&series.values) {
-                    if is_stale(*v) {
+                for (t, v) in series.samples(0..series.len()) {
+                    if is_stale(v) {
                         continue;
                     }
-                    writeln!(out, "{head} {} {}", format_value(*v), format_seconds(*t))?;
+                    writeln!(out, "{head} {} {}", format_value(v), format_seconds(t))?;
                 }
             }
         }
