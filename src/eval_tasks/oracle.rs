@@ -208,11 +208,27 @@ fn reported_number(report: &ResultFields, metric: Metric) -> Option<f64> {
     })
 }
 
-/// True metric values. TODO: the simulator's metrics model (request-duration histograms, CPU)
-/// is not on main yet; once it is, these read the true P99 and CPU of a service from the world
-/// (e.g. `world.true_p99_seconds(namespace, service)`), and the metric oracles start passing.
-fn true_metric(_world: &World, _namespace: &str, _service: &str, _metric: Metric) -> Option<f64> {
-    None
+/// The true value of a metric, from the simulator's metrics model.
+fn true_metric(world: &World, namespace: &str, service: &str, metric: Metric) -> Option<f64> {
+    match metric {
+        Metric::P99LatencySeconds => world.true_p99_seconds(namespace, service),
+        Metric::CpuCores => Some(world.true_cpu_cores(namespace, service)),
+    }
+}
+
+/// The CPU limit of the component's main container, in cores.
+fn cpu_limit_cores(deployment: &Deployment) -> Option<f64> {
+    let container = deployment
+        .spec
+        .as_ref()?
+        .template
+        .spec
+        .as_ref()?
+        .containers
+        .first()?;
+    let limit = container.resources.as_ref()?.limits.as_ref()?.get("cpu")?;
+    let quantity = crate::simulator::quantity::Quantity::parse(&limit.0)?;
+    Some(quantity.milli_value() as f64 / 1000.0)
 }
 
 /// Judges `task` over the world after the agents finished; `report` is the manager's combined
@@ -388,14 +404,18 @@ pub fn judge(
             ),
         },
         Oracle::CpuBelowLimit { fraction } => {
-            match true_metric(world, &task.namespace, &task.component, Metric::CpuCores) {
-                None => verdict(false, "no ground truth for CPU in this simulator"),
-                Some(cores) => verdict(
-                    all_ready && cores < *fraction,
-                    // TODO: compare with the container's CPU limit once the metrics model gives usage per pod.
-                    format!("true CPU {cores:.3} cores against {fraction} of the limit"),
+            let cores = world.true_cpu_cores(&task.namespace, &task.component);
+            let Some(limit) = cpu_limit_cores(deployment) else {
+                return verdict(false, "the component's container has no CPU limit");
+            };
+            // The average over the pods that serve, against one pod's limit.
+            let average = cores / f64::from(ready.max(1));
+            verdict(
+                all_ready && average < fraction * limit,
+                format!(
+                    "average CPU {average:.3} cores per pod, limit {limit:.3}, bound {fraction} of it, {ready}/{spec_replicas} ready"
                 ),
-            }
+            )
         }
     }
 }

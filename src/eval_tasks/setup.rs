@@ -33,10 +33,6 @@ pub enum SetupError {
 
 /// Applies the task's environment edits and chaos to `world`, then lets it settle.
 ///
-/// TODO: the workload (light, moderate, heavy, increase) is not applied: the simulator has no
-/// way yet to change the workload of a built world; the lead's metrics model should offer one,
-/// and this is where it is called.
-///
 /// # Errors
 /// [`SetupError`] for an edit or fault the simulator cannot reproduce.
 pub fn apply(task: &EvalTask, world: &mut World) -> Result<(), SetupError> {
@@ -93,6 +89,12 @@ pub fn apply(task: &EvalTask, world: &mut World) -> Result<(), SetupError> {
                 stderr: out.stderr,
             });
         }
+    }
+
+    let workload = world.scenario().workloads.get(&task.workload).cloned();
+    match workload {
+        Some(workload) => world.set_workload(workload),
+        None => return Err(unsupported(format!("workload {}", task.workload))),
     }
 
     if let Some(chaos) = &task.chaos {

@@ -2,6 +2,7 @@
 
 use super::{Operations, OpsError, OpsOutput, OpsRequest};
 use crate::simulator::World;
+use crate::simulator::prometheus::form::Params;
 
 /// Runs requests against a simulated [`World`] in the same process.
 #[derive(Debug, Clone)]
@@ -30,13 +31,15 @@ impl Operations for SimulatorOps {
     fn execute(&mut self, request: &OpsRequest) -> Result<OpsOutput, OpsError> {
         let out = match request {
             OpsRequest::Command(line) => self.world.run_line(line),
-            // TODO: the simulator's direct PromQL method is not on main yet; until the lead
-            // wires it here, a query answers as an unreachable Prometheus would.
-            OpsRequest::Query(_) => {
+            OpsRequest::Query(query) => {
+                // The body Prometheus's HTTP API would send for `/api/v1/query?query=...`.
+                let params = Params::from_pairs([("query", query.as_str())]);
+                let response = self.world.prometheus_api("/api/v1/query", &params);
+                let ok = response.status == 200;
                 return Ok(OpsOutput {
-                    stdout: String::new(),
-                    stderr: "prometheus queries are not available in this simulator\n".to_owned(),
-                    status: 7,
+                    stdout: response.body,
+                    stderr: String::new(),
+                    status: if ok { 0 } else { 22 },
                 });
             }
         };
