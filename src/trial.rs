@@ -311,6 +311,7 @@ pub fn run_trial_with(
             },
         );
 
+        let prepared = crate::evaluation::prepare(config, &base, &tasks)?;
         let mut round0 = RoundRecord {
             round: 0,
             learn: Vec::new(),
@@ -324,8 +325,7 @@ pub fn run_trial_with(
             model,
             &runtime,
             &mut trace,
-            &base,
-            &tasks,
+            &prepared,
             store.library(),
             &mut round0,
             observer,
@@ -407,8 +407,7 @@ pub fn run_trial_with(
                 model,
                 &runtime,
                 &mut trace,
-                &base,
-                &tasks,
+                &prepared,
                 store.library(),
                 &mut record,
                 observer,
