@@ -226,6 +226,44 @@ fn each_feedback_loop_can_be_switched_off_alone() {
 }
 
 #[test]
+fn recorded_operations_replay_a_learning_run_exactly() {
+    use odyssey::config::OpsConfig;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ops.jsonl");
+    let recording = TrialConfig {
+        rounds: 2,
+        evaluate: false,
+        ops: OpsConfig {
+            record: Some(path.clone()),
+            replay: None,
+        },
+        ..TrialConfig::with_seed(9)
+    };
+    let model = recording.build_model().unwrap();
+    let recorded = run_trial(&recording, model.as_ref()).unwrap();
+    let replaying = TrialConfig {
+        ops: OpsConfig {
+            record: None,
+            replay: Some(path),
+        },
+        ..recording.clone()
+    };
+    let replayed = run_trial(&replaying, model.as_ref()).unwrap();
+    assert_eq!(replayed.rounds, recorded.rounds);
+    assert_eq!(replayed.library, recorded.library);
+
+    // Oracles need the true state, which a recording does not have.
+    let evaluating = TrialConfig {
+        evaluate: true,
+        ..replaying
+    };
+    assert!(matches!(
+        run_trial(&evaluating, model.as_ref()),
+        Err(odyssey::trial::TrialError::ReplayNeedsNoEvaluation)
+    ));
+}
+
+#[test]
 fn random_and_fixed_curricula_draw_from_the_pool() {
     use odyssey::config::{CurriculumConfig, CurriculumStrategy};
     for strategy in [CurriculumStrategy::Random, CurriculumStrategy::Fixed] {
