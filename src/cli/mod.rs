@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod learn;
+pub mod policy;
 pub mod sim;
 
 /// ServiceOdyssey: a self-learning operations agent and its simulated Sock Shop.
@@ -21,6 +23,11 @@ pub enum Command {
     /// The simulated Sock Shop: kubectl against a fresh world, or a script in one world.
     #[command(subcommand)]
     Sim(sim::SimCommand),
+    /// Runs one learning trial and writes its run directory.
+    Learn(learn::LearnArgs),
+    /// The command policy: check whether a command line would be allowed.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
 }
 
 /// Installs the diagnostics subscriber: human-readable events on stderr, filtered by `RUST_LOG`
@@ -42,5 +49,7 @@ pub fn init_tracing() {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Sim(cmd) => sim::run(cmd),
+        Command::Learn(args) => learn::run(args),
+        Command::Policy(cmd) => policy::run(cmd),
     }
 }

@@ -1,0 +1,154 @@
+//! `odyssey learn`: one learning trial, with its run directory, a progress bar and a summary.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::config::TrialConfig;
+use crate::llm::{LanguageModel, Recorder, RecordingHeader};
+use crate::report;
+use crate::trial::{Observer, run_trial_with};
+
+/// Options of `odyssey learn`; each one given overrides the configuration file.
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    /// A TOML trial configuration; the defaults when absent.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Scenario directory; the built-in Sock Shop when absent.
+    #[arg(long, value_name = "DIR")]
+    pub scenario: Option<PathBuf>,
+    /// Seed of the world and the synthetic model.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Learning rounds.
+    #[arg(long, value_name = "N")]
+    pub rounds: Option<u32>,
+    /// Learning tasks per round.
+    #[arg(long, value_name = "N")]
+    pub tasks_per_round: Option<u32>,
+    /// Language model: synthetic, openai, replay:FILE, replay-lenient:FILE.
+    #[arg(long, value_name = "SPEC")]
+    pub llm: Option<String>,
+    /// Record every model exchange to FILE (a new file).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Directory of evaluation tasks; the built-in Sock Shop tasks when absent.
+    #[arg(long, value_name = "DIR")]
+    pub eval_tasks: Option<PathBuf>,
+    /// Start from this skill library (e.g. another run's skills/round-5.json).
+    #[arg(long, value_name = "FILE")]
+    pub library: Option<PathBuf>,
+    /// Where to write the run (trace.jsonl, skills/, rounds.csv); must not hold another run.
+    #[arg(long, value_name = "DIR", default_value = "runs/latest")]
+    pub out: PathBuf,
+}
+
+impl LearnArgs {
+    /// The configuration: the file (or defaults), then the options given.
+    ///
+    /// # Errors
+    /// An unreadable or invalid configuration file.
+    pub fn resolve(&self) -> anyhow::Result<TrialConfig> {
+        let mut config = match &self.config {
+            Some(path) => TrialConfig::load(path)?,
+            None => TrialConfig::default(),
+        };
+        if let Some(dir) = &self.scenario {
+            config.scenario = Some(dir.clone());
+        }
+        if let Some(seed) = self.seed {
+            config.seed = seed;
+        }
+        if let Some(rounds) = self.rounds {
+            config.rounds = rounds;
+        }
+        if let Some(n) = self.tasks_per_round {
+            config.tasks_per_round = n;
+        }
+        if let Some(llm) = &self.llm {
+            config.llm = llm.clone();
+        }
+        if let Some(path) = &self.library {
+            config.initial_library = Some(path.clone());
+        }
+        if let Some(dir) = &self.eval_tasks {
+            config.eval_tasks = Some(dir.clone());
+        }
+        Ok(config)
+    }
+}
+
+struct Bar(ProgressBar);
+
+impl Observer for Bar {
+    fn start(&mut self, total: u64) {
+        self.0.set_length(total);
+    }
+
+    fn task_done(&mut self, label: &str) {
+        self.0.set_message(label.to_owned());
+        self.0.inc(1);
+    }
+}
+
+/// Today's date (UTC) for a recording header: the one place the wall clock is read, at the
+/// binary's edge, never inside a trial.
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // Days since 1970-01-01 to a civil date (proleptic Gregorian).
+    let days = (secs / 86_400) as i64 + 719_468;
+    let era = days.div_euclid(146_097);
+    let doe = days - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Runs `odyssey learn`.
+///
+/// # Errors
+/// Harness failures: configuration, scenario, backend, run directory.
+pub fn run(args: LearnArgs) -> anyhow::Result<ExitCode> {
+    let config = args.resolve()?;
+    let mut model: Box<dyn LanguageModel> = config
+        .build_model()
+        .context("cannot build the language model")?;
+    if let Some(path) = &args.record {
+        let header = RecordingHeader::builder(&model.describe())
+            .date(today())
+            .scenario(config.scenario.as_ref().map_or_else(
+                || "sock-shop (built in)".to_owned(),
+                |p| p.display().to_string(),
+            ))
+            .seed(config.seed)
+            .build();
+        model = Box::new(
+            Recorder::create(model, path, &header)
+                .with_context(|| format!("cannot record to {}", path.display()))?,
+        );
+    }
+
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+            .expect("the progress template is valid"),
+    );
+    let mut observer = Bar(bar);
+    let record = run_trial_with(&config, model.as_ref(), Some(&args.out), &mut observer)
+        .with_context(|| format!("trial with seed {} failed", config.seed))?;
+    observer.0.finish_and_clear();
+
+    print!("{}", report::summary_table(&record));
+    println!("run written to {}", args.out.display());
+    Ok(ExitCode::SUCCESS)
+}
