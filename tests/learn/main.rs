@@ -302,3 +302,27 @@ fn random_and_fixed_curricula_draw_from_the_pool() {
         )));
     }
 }
+
+/// A trial recorded against a real model (llama.cpp's server with SmolLM2-135M-Instruct, see
+/// `scenarios/sock-shop/learn-small.toml`) replays strictly: every request the trial makes has
+/// its recorded reply, none is left over, and the replies are the real model's.
+#[test]
+fn a_trial_recorded_against_a_real_model_replays_strictly() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = TrialConfig::load(&root.join("scenarios/sock-shop/learn-small.toml"))
+        .expect("the small trial configuration loads");
+    let replayer =
+        odyssey::llm::replay::Replayer::open(&root.join("recordings/smollm2-trial.jsonl"))
+            .expect("the recording is readable");
+    assert_eq!(replayer.header().backend, "openai");
+    let record = run_trial(&config, &replayer).expect("every request has a recorded reply");
+    assert!(
+        replayer.unused().is_empty(),
+        "unused recordings: {:?}",
+        replayer.unused()
+    );
+    assert_eq!(record.rounds.len(), 2);
+    assert_eq!(record.rounds[1].learn.len(), 1);
+    // A 135M-parameter model answers badly; the trial must survive it, not succeed.
+    assert!(record.trace.entries().len() > 5);
+}
