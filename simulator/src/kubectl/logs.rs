@@ -79,14 +79,7 @@ pub fn logs(world: &World, req: &LogsRequest) -> CommandOutput {
             out.status = 1;
             return out;
         };
-        let start = last
-            .started_at
-            .map(|t| t.0)
-            .unwrap_or(Timestamp::UNIX_EPOCH);
-        let end = last.finished_at.map(|t| t.0).unwrap_or(start);
-        let mut lines = run_lines(pod, &container, start, end);
-        lines.extend(world.last_exit_log(&key, &container).map(|l| (end, l)));
-        lines
+        ended_run(world, &key, pod, &container, &last)
     } else if let Some(r) = &state.running {
         let start = r
             .started_at
@@ -94,17 +87,9 @@ pub fn logs(world: &World, req: &LogsRequest) -> CommandOutput {
             .map(|t| t.0)
             .unwrap_or(Timestamp::UNIX_EPOCH);
         run_lines(pod, &container, start, world.clock().now())
-    } else if let (Some(w), Some(last)) = (&state.waiting, last.clone()) {
+    } else if let (Some(_), Some(last)) = (&state.waiting, last.clone()) {
         // Crash-looping: the logs of the run that just ended.
-        let _ = w;
-        let start = last
-            .started_at
-            .map(|t| t.0)
-            .unwrap_or(Timestamp::UNIX_EPOCH);
-        let end = last.finished_at.map(|t| t.0).unwrap_or(start);
-        let mut lines = run_lines(pod, &container, start, end);
-        lines.extend(world.last_exit_log(&key, &container).map(|l| (end, l)));
-        lines
+        ended_run(world, &key, pod, &container, &last)
     } else if let Some(w) = &state.waiting {
         let reason = w.reason.clone().unwrap_or_default();
         let why = match reason.as_str() {
@@ -135,6 +120,25 @@ pub fn logs(world: &World, req: &LogsRequest) -> CommandOutput {
         out.stdout.push('\n');
     }
     out
+}
+
+/// The lines of a run that has ended, its exit reason last.
+fn ended_run(
+    world: &World,
+    key: &ObjectKey,
+    pod: &Pod,
+    container: &str,
+    last: &k8s_openapi::api::core::v1::ContainerStateTerminated,
+) -> Vec<(Timestamp, String)> {
+    let start = last
+        .started_at
+        .as_ref()
+        .map(|t| t.0)
+        .unwrap_or(Timestamp::UNIX_EPOCH);
+    let end = last.finished_at.as_ref().map(|t| t.0).unwrap_or(start);
+    let mut lines = run_lines(pod, container, start, end);
+    lines.extend(world.last_exit_log(key, container).map(|l| (end, l)));
+    lines
 }
 
 /// The family of service an image runs, which decides its log style.

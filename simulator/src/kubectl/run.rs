@@ -513,14 +513,7 @@ impl World {
                         .push_str(&format!("deployment.apps/{name} {what}\n"));
                 }
                 Ok(Edit::Unchanged) => {}
-                Err(e) if e.reason == "BadRequest" => {
-                    out.stderr.push_str(&format!("error: {}\n", e.message));
-                    out.status = 1;
-                }
-                Err(e) => {
-                    out.stderr.push_str(&e.kubectl_line());
-                    out.status = 1;
-                }
+                Err(e) => push_error(&mut out, &e),
             }
         }
         Ok(out)
@@ -623,14 +616,7 @@ impl World {
                 Ok(word) => out
                     .stdout
                     .push_str(&format!("deployment.apps/{name} {word}\n")),
-                Err(e) if e.reason == "BadRequest" => {
-                    out.stderr.push_str(&format!("error: {}\n", e.message));
-                    out.status = 1;
-                }
-                Err(e) => {
-                    out.stderr.push_str(&e.kubectl_line());
-                    out.status = 1;
-                }
+                Err(e) => push_error(&mut out, &e),
             }
         }
         Ok(out)
@@ -755,14 +741,7 @@ impl World {
                     out.stdout
                         .push_str(&format!("{}/{name} {word}\n", kind.qualified_kind()));
                 }
-                Err(e) if e.reason == "BadRequest" => {
-                    out.stderr.push_str(&format!("error: {}\n", e.message));
-                    out.status = 1;
-                }
-                Err(e) => {
-                    out.stderr.push_str(&e.kubectl_line());
-                    out.status = 1;
-                }
+                Err(e) => push_error(&mut out, &e),
             }
         }
         Ok(out)
@@ -908,6 +887,17 @@ impl World {
         }
         CommandOutput::ok(text)
     }
+}
+
+/// Appends an operation's failure as kubectl prints it: a client-side refusal (BadRequest from
+/// the world's checks) as `error: ...`, anything else as `Error from server (...)`; status 1.
+fn push_error(out: &mut CommandOutput, e: &ApiError) {
+    if e.reason == "BadRequest" {
+        out.stderr.push_str(&format!("error: {}\n", e.message));
+    } else {
+        out.stderr.push_str(&e.kubectl_line());
+    }
+    out.status = 1;
 }
 
 fn render_cli(e: cli::CliError) -> CommandOutput {

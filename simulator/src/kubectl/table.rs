@@ -274,16 +274,7 @@ pub fn cells(object: &Object<'_>, now: Timestamp) -> Vec<String> {
                 })
                 .unwrap_or("Unknown")
                 .to_string();
-            let mut roles: Vec<String> = meta
-                .labels
-                .iter()
-                .flatten()
-                .filter_map(|(k, _)| {
-                    k.strip_prefix("node-role.kubernetes.io/")
-                        .map(str::to_string)
-                })
-                .collect();
-            roles.sort();
+            let roles = node_roles(meta);
             let info = st.node_info.clone().unwrap_or_default();
             let address = |kind: &str| {
                 st.addresses
@@ -506,6 +497,23 @@ fn pod_cells(p: &Pod, now: Timestamp) -> Vec<String> {
             .unwrap_or_else(|| "<none>".into()),
         gates,
     ]
+}
+
+/// A node's roles from its `node-role.kubernetes.io/<role>` labels, sorted.
+pub fn node_roles(
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+) -> Vec<String> {
+    let mut roles: Vec<String> = meta
+        .labels
+        .iter()
+        .flatten()
+        .filter_map(|(k, _)| {
+            k.strip_prefix("node-role.kubernetes.io/")
+                .map(str::to_string)
+        })
+        .collect();
+    roles.sort();
+    roles
 }
 
 /// An age cell: `HumanDuration` of the time since `t`, or `<unknown>` when there is no time.

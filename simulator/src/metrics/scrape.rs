@@ -900,8 +900,8 @@ pub(crate) fn pod_service(pod: &Pod) -> String {
         .unwrap_or_default()
 }
 
-/// The main container's CPU limit, in millicores.
-pub(crate) fn cpu_limit_millicores(pod: &Pod) -> Option<f64> {
+/// A limit of the pod's main container (`cpu`, `memory`).
+fn main_limit(pod: &Pod, resource: &str) -> Option<Quantity> {
     pod.spec
         .as_ref()?
         .containers
@@ -910,22 +910,16 @@ pub(crate) fn cpu_limit_millicores(pod: &Pod) -> Option<f64> {
         .as_ref()?
         .limits
         .as_ref()?
-        .get("cpu")
+        .get(resource)
         .and_then(|q| Quantity::parse(&q.0))
-        .map(|q| q.milli_value() as f64)
+}
+
+/// The main container's CPU limit, in millicores.
+pub(crate) fn cpu_limit_millicores(pod: &Pod) -> Option<f64> {
+    main_limit(pod, "cpu").map(|q| q.milli_value() as f64)
 }
 
 /// The main container's memory limit, in bytes.
 fn memory_limit_bytes(pod: &Pod) -> Option<f64> {
-    pod.spec
-        .as_ref()?
-        .containers
-        .first()?
-        .resources
-        .as_ref()?
-        .limits
-        .as_ref()?
-        .get("memory")
-        .and_then(|q| Quantity::parse(&q.0))
-        .map(|q| q.value() as f64)
+    main_limit(pod, "memory").map(|q| q.value() as f64)
 }

@@ -15,16 +15,7 @@ pub(crate) fn describe(world: &World, node: &Node) -> String {
     let now = world.clock().now();
 
     out.write(0, &format!("Name:\t{name}\n"));
-    let mut roles: Vec<String> = meta
-        .labels
-        .iter()
-        .flatten()
-        .filter_map(|(k, _)| {
-            k.strip_prefix("node-role.kubernetes.io/")
-                .map(str::to_string)
-        })
-        .collect();
-    roles.sort();
+    let roles = crate::kubectl::table::node_roles(meta);
     out.write(
         0,
         &format!(
