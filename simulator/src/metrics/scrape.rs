@@ -213,19 +213,24 @@ impl World {
             let samples = self.collect(&target, t, &latencies);
             let up = samples.is_ok();
             let mut state = self.metrics.targets.remove(&target.url).unwrap_or_default();
-            let mut fresh: BTreeSet<Labels> = BTreeSet::new();
+            let mut fresh: BTreeSet<SeriesKey> = BTreeSet::new();
             let mut count = 0usize;
             let error = match samples {
                 Ok(samples) => {
                     count = samples.len();
                     for (name, extra, value, counter) in samples {
-                        let labels = series_labels(&target.labels, name, &extra);
-                        fresh.insert(labels.clone());
+                        // Series are keyed by name and extra labels; the full label set is only
+                        // built when a series is new.
+                        let key: SeriesKey = (name, extra);
+                        fresh.insert(key.clone());
                         let store = &mut self.metrics.store;
-                        let entry = state
-                            .series
-                            .entry(labels.clone())
-                            .or_insert_with(|| (store.series_index(&labels), 0.0));
+                        let target_labels = &target.labels;
+                        let entry = state.series.entry(key).or_insert_with_key(|(name, extra)| {
+                            (
+                                store.series_index(&series_labels(target_labels, name, extra)),
+                                0.0,
+                            )
+                        });
                         let v = if counter {
                             entry.1 += value;
                             entry.1
@@ -240,14 +245,14 @@ impl World {
                 Err(e) => e,
             };
             // Series the target no longer exposes (or a failed scrape) go stale.
-            for (labels, (index, _)) in &state.series {
-                if !fresh.contains(labels) && !is_scrape_meta(labels) {
+            for (key, (index, _)) in &state.series {
+                if !fresh.contains(key) && !is_scrape_meta(key.0) {
                     self.metrics.store.append_at(*index, ts, stale_nan());
                 }
             }
             state
                 .series
-                .retain(|l, _| fresh.contains(l) || is_scrape_meta(l));
+                .retain(|k, _| fresh.contains(k) || is_scrape_meta(k.0));
             let duration = if up {
                 0.004 + count as f64 * 0.00002
             } else {
@@ -264,12 +269,14 @@ impl World {
                 ),
             ];
             for (name, value) in meta {
-                let labels = series_labels(&target.labels, name, &[]);
                 let store = &mut self.metrics.store;
-                let entry = state
-                    .series
-                    .entry(labels.clone())
-                    .or_insert_with(|| (store.series_index(&labels), 0.0));
+                let target_labels = &target.labels;
+                let entry = state.series.entry((name, Vec::new())).or_insert_with(|| {
+                    (
+                        store.series_index(&series_labels(target_labels, name, &[])),
+                        0.0,
+                    )
+                });
                 entry.1 = value;
                 store.append_at(entry.0, ts, value);
             }
@@ -856,6 +863,9 @@ impl World {
     }
 }
 
+/// A series of one target: its metric name and the labels it adds to the target's.
+pub(crate) type SeriesKey = (&'static str, Vec<(&'static str, String)>);
+
 /// `(metric name, extra labels, value, counter increment?)`.
 type Sample = (&'static str, Vec<(&'static str, String)>, f64, bool);
 
@@ -868,15 +878,13 @@ fn series_labels(target: &Labels, name: &str, extra: &[(&'static str, String)]) 
     labels
 }
 
-fn is_scrape_meta(labels: &Labels) -> bool {
+fn is_scrape_meta(name: &str) -> bool {
     matches!(
-        labels.metric_name(),
-        Some(
-            "up" | "scrape_duration_seconds"
-                | "scrape_samples_scraped"
-                | "scrape_samples_post_metric_relabeling"
-                | "scrape_series_added"
-        )
+        name,
+        "up" | "scrape_duration_seconds"
+            | "scrape_samples_scraped"
+            | "scrape_samples_post_metric_relabeling"
+            | "scrape_series_added"
     )
 }
 

@@ -32,8 +32,8 @@ pub struct ScrapeTarget {
 /// What the scraper remembers of a target between scrapes.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TargetState {
-    /// Series index in the store by full label set, with its cumulative value for counters.
-    pub series: BTreeMap<Labels, (usize, f64)>,
+    /// Series index in the store by series key, with its cumulative value for counters.
+    pub series: BTreeMap<super::scrape::SeriesKey, (usize, f64)>,
     /// Whether the last scrape succeeded.
     pub up: bool,
 }
