@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::Pod;
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 use super::profile::{Family, Profile, Route, profile};
 use super::targets::ScrapeTarget;
@@ -208,9 +209,12 @@ impl World {
             }
         }
 
+        // The generator leaves the model while samples are drawn, so that collecting can read
+        // the cluster without copying it.
+        let mut rng = std::mem::replace(&mut self.metrics.rng, ChaCha8Rng::seed_from_u64(0));
         let mut active = Vec::new();
         for target in targets {
-            let samples = self.collect(&target, t, &latencies);
+            let samples = self.collect(&target, t, &latencies, &mut rng);
             let up = samples.is_ok();
             let mut state = self.metrics.targets.remove(&target.url).unwrap_or_default();
             let mut fresh: BTreeSet<SeriesKey> = BTreeSet::new();
@@ -298,6 +302,7 @@ impl World {
             });
             self.metrics.targets.insert(target.url.clone(), state);
         }
+        self.metrics.rng = rng;
         self.metrics.active = active;
         self.metrics.dropped = self.dropped_targets();
     }
@@ -395,21 +400,17 @@ impl World {
     /// The samples of one target: `(metric name, extra labels, value, is a counter increment)`,
     /// or the scrape error.
     fn collect(
-        &mut self,
+        &self,
         target: &ScrapeTarget,
         t: Millis,
         latencies: &BTreeMap<&'static str, Option<f64>>,
+        rng: &mut ChaCha8Rng,
     ) -> Result<Vec<Sample>, String> {
         if let Some(node) = &target.node {
             return Ok(self.cadvisor_samples(node));
         }
         let service = target.service.clone().unwrap_or_default();
-        let Some(pod) = target
-            .pod
-            .as_ref()
-            .and_then(|k| self.state.pods.get(k))
-            .cloned()
-        else {
+        let Some(pod) = target.pod.as_ref().and_then(|k| self.state.pods.get(k)) else {
             return Err(format!(
                 "Get \"{}\": dial tcp: connect: connection refused",
                 target.url
@@ -423,7 +424,7 @@ impl World {
             .and_then(|c| c.state.as_ref())
             .is_some_and(|s| s.running.is_some());
         let failed = self
-            .faults_for(&pod)
+            .faults_for(pod)
             .any(|f| matches!(f.kind, FaultKind::PodFailure));
         if !main_running || failed {
             return Err(format!("Get \"{}\": context deadline exceeded", target.url));
@@ -456,16 +457,17 @@ impl World {
             }
             _ => {}
         }
-        Ok(self.service_samples(&service, &p, &pod, t, latencies))
+        Ok(self.service_samples(&service, &p, pod, t, latencies, rng))
     }
 
     fn service_samples(
-        &mut self,
+        &self,
         service: &str,
         p: &Profile,
         pod: &Pod,
         t: Millis,
         latencies: &BTreeMap<&'static str, Option<f64>>,
+        rng: &mut ChaCha8Rng,
     ) -> Vec<Sample> {
         let downstream = |s: &str| latencies.get(s).copied().flatten();
         let mut out: Vec<Sample> = Vec::new();
@@ -520,7 +522,7 @@ impl World {
             ));
         }
         for (r, rate, latency, errors) in routes {
-            let n = self.poisson(rate * interval);
+            let n = poisson(rng, rate * interval);
             let failed = (n * errors).round();
             for (status, count) in [(r.status, n - failed), ("500", failed)] {
                 if count <= 0.0 && status == "500" {
@@ -616,7 +618,7 @@ impl World {
                         false,
                     ));
                 }
-                let gcs = self.poisson(cpu * interval * 4.0);
+                let gcs = poisson(rng, cpu * interval * 4.0);
                 out.push(("go_gc_duration_seconds_count", Vec::new(), gcs, true));
                 out.push(("go_gc_duration_seconds_sum", Vec::new(), gcs * 0.0002, true));
             }
@@ -659,7 +661,7 @@ impl World {
                     (28.0 + load.iterations * 2.0).round(),
                 ));
                 out.push(gauge("jvm_classes_loaded", 11_873.0));
-                let gcs = self.poisson(cpu * interval * 2.0);
+                let gcs = poisson(rng, cpu * interval * 2.0);
                 out.push((
                     "jvm_gc_collection_seconds_count",
                     vec![("gc", "G1 Young Generation".into())],
@@ -696,16 +698,15 @@ impl World {
         out
     }
 
-    fn cadvisor_samples(&mut self, node: &str) -> Vec<Sample> {
+    fn cadvisor_samples(&self, node: &str) -> Vec<Sample> {
         let mut out = Vec::new();
-        let mut pods: Vec<(ObjectKey, Pod)> = self
+        // The map is ordered by key already.
+        let pods: Vec<(&ObjectKey, &Pod)> = self
             .state
             .pods
             .iter()
             .filter(|(_, p)| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node))
-            .map(|(k, p)| (k.clone(), p.clone()))
             .collect();
-        pods.sort_by(|a, b| a.0.cmp(&b.0));
         let (mut total_cpu, mut total_mem) = (0.0, 0.0);
         for (key, pod) in pods {
             let uid = pod.metadata.uid.clone().unwrap_or_default();
@@ -837,29 +838,28 @@ impl World {
         out.push(("machine_memory_bytes", Vec::new(), memory, false));
         out
     }
+}
 
-    /// A Poisson-like draw with mean `mean` (normal approximation above 30).
-    fn poisson(&mut self, mean: f64) -> f64 {
-        if mean <= 0.0 {
-            return 0.0;
+/// A Poisson-like draw with mean `mean` (normal approximation above 30).
+fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> f64 {
+    if mean <= 0.0 {
+        return 0.0;
+    }
+    if mean > 30.0 {
+        let u1: f64 = rng.random::<f64>().max(1e-12);
+        let u2: f64 = rng.random();
+        let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+        return (mean + z * mean.sqrt()).round().max(0.0);
+    }
+    let limit = (-mean).exp();
+    let mut k = 0.0;
+    let mut p = 1.0;
+    loop {
+        p *= rng.random::<f64>();
+        if p <= limit {
+            return k;
         }
-        let rng = &mut self.metrics.rng;
-        if mean > 30.0 {
-            let u1: f64 = rng.random::<f64>().max(1e-12);
-            let u2: f64 = rng.random();
-            let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
-            return (mean + z * mean.sqrt()).round().max(0.0);
-        }
-        let limit = (-mean).exp();
-        let mut k = 0.0;
-        let mut p = 1.0;
-        loop {
-            p *= rng.random::<f64>();
-            if p <= limit {
-                return k;
-            }
-            k += 1.0;
-        }
+        k += 1.0;
     }
 }
 
