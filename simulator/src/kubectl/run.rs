@@ -34,6 +34,17 @@ impl World {
     /// Never panics on any input: malformed lines get kubectl's own error text and status.
     pub fn kubectl(&mut self, args: &[String]) -> CommandOutput {
         self.advance(COMMAND_LATENCY);
+        self.kubectl_now(args)
+    }
+
+    /// Runs one kubectl command line at the current virtual instant, without the
+    /// [`COMMAND_LATENCY`] that [`World::kubectl`] lets pass first: the in-process side of a
+    /// comparison with a real kubectl talking to [`crate::server`], where the harness moves
+    /// the clock itself.
+    ///
+    /// # Guarantees
+    /// As [`World::kubectl`].
+    pub fn kubectl_now(&mut self, args: &[String]) -> CommandOutput {
         let inv = match cli::parse(args) {
             Ok(inv) => inv,
             Err(e) => {
