@@ -97,6 +97,12 @@ pub(crate) fn handle(world: &mut World, req: &ApiRequest) -> Reply {
     if rp.group == METRICS_GROUP && rp.version == METRICS_VERSION {
         return super::metrics_api::handle(world, req, &rp);
     }
+    if (rp.group, rp.version, rp.plural, rp.name)
+        == ("discovery.k8s.io", "v1", "endpointslices", None)
+        && req.method == "GET"
+    {
+        return endpoint_slices(world, req, rp.namespace);
+    }
     let Some(info) = served(rp.group, rp.version, rp.plural) else {
         return status::no_route();
     };
@@ -330,6 +336,62 @@ fn pod_log(world: &World, req: &ApiRequest, ns: &str, name: &str) -> Reply {
         return status::from_command_error(&out);
     }
     Reply::text(200, &out.stdout)
+}
+
+/// `discovery.k8s.io/v1` EndpointSlices, one per service, derived from its Endpoints: what
+/// `kubectl describe service` reads. Only listing is served, and the type is left out of
+/// discovery so that `api-resources` stays as the interpreter prints it.
+fn endpoint_slices(world: &World, req: &ApiRequest, ns: Option<&str>) -> Reply {
+    let params = req.params();
+    let wanted = params
+        .value("labelSelector")
+        .strip_prefix("kubernetes.io/service-name=")
+        .map(str::to_string);
+    let mut items = Vec::new();
+    for o in world.list(ResourceKind::Service, ns, &Selector::default()) {
+        let Object::Service(svc) = o else { continue };
+        let name = svc.metadata.name.clone().unwrap_or_default();
+        if wanted.as_ref().is_some_and(|w| *w != name) {
+            continue;
+        }
+        let ep = world.endpoints(svc);
+        let mut endpoints = Vec::new();
+        let mut ports = Vec::new();
+        for subset in ep.subsets.iter().flatten() {
+            for (list, ready) in [
+                (&subset.addresses, true),
+                (&subset.not_ready_addresses, false),
+            ] {
+                for a in list.iter().flatten() {
+                    endpoints.push(json!({
+                        "addresses": [a.ip],
+                        "conditions": {"ready": ready, "serving": ready, "terminating": false},
+                        "nodeName": a.node_name,
+                        "targetRef": a.target_ref,
+                    }));
+                }
+            }
+            for p in subset.ports.iter().flatten() {
+                ports.push(json!({"name": p.name.clone().unwrap_or_default(), "port": p.port, "protocol": p.protocol}));
+            }
+        }
+        items.push(json!({
+            "metadata": {
+                "name": name, "namespace": svc.metadata.namespace,
+                "labels": {"kubernetes.io/service-name": name},
+            },
+            "addressType": "IPv4",
+            "endpoints": endpoints,
+            "ports": ports,
+        }));
+    }
+    Reply::json(
+        200,
+        &json!({
+            "kind": "EndpointSliceList", "apiVersion": "discovery.k8s.io/v1",
+            "metadata": {"resourceVersion": resource_version(world)}, "items": items,
+        }),
+    )
 }
 
 /// A field selector (`involvedObject.name=x,status.phase!=Failed`) over an object's JSON.
