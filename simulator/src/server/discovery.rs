@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::Reply;
-use crate::kubectl::resources::{RESOURCES, ResourceInfo};
+use crate::kubectl::resources::{ALL_CATEGORY, RESOURCES, ResourceInfo};
 use crate::world::World;
 
 /// The metrics API group that `kubectl top` reads.
@@ -91,7 +91,13 @@ pub(crate) fn group(world: &World, name: &str) -> Option<Reply> {
 }
 
 fn resource_entry(r: &ResourceInfo) -> Value {
+    let categories: &[&str] = if ALL_CATEGORY.contains(&r.kind) {
+        &["all"]
+    } else {
+        &[]
+    };
     json!({
+        "categories": categories,
         "name": r.plural,
         "singularName": r.singular,
         "namespaced": r.namespaced,

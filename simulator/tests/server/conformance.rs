@@ -86,7 +86,10 @@ fn cases() -> Vec<Case> {
         case(&["get deploy -A -o wide"]),
         case(&["get svc,deploy -n sock-shop"]),
         case(&["get pods -n sock-shop -l name!=carts,name!=orders --no-headers"]),
-        case(&["get pods -n sock-shop -l 'bogus selector'"]),
+        known(
+            &["get pods -n sock-shop -l 'bogus selector'"],
+            "the selector is parsed by the API server over HTTP, and kubectl wraps the server's BadRequest in `Unable to find ... that match label selector`; the interpreter prints the client-side parse error",
+        ),
         case(&["top pod -n sock-shop --containers"]),
         case(&["top pod -A"]),
         case(&["get pod {pod} -n sock-shop"]),
