@@ -101,3 +101,70 @@ fn fifty_clients_read_and_write_without_errors_and_every_write_lands_once() {
         );
     }
 }
+
+/// A rough figure in the test profile (run with `--ignored --nocapture`); the criterion bench
+/// `benches/server.rs` is the release figure.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn get_pods_requests_per_second_over_loopback() {
+    let base = world();
+    let mut local = base.clone();
+    let words: Vec<String> = ["get", "pods", "-n", "sock-shop"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let n = 2000;
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(local.kubectl_now(&words));
+    }
+    let in_process = t.elapsed() / n;
+
+    let server = TestServer::start(base, Limits::default());
+    let addr = server.running().kube_addr;
+    let table = [("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")];
+    let t = std::time::Instant::now();
+    server.rt.block_on(async {
+        for _ in 0..n {
+            let r = http(
+                addr,
+                "GET",
+                "/api/v1/namespaces/sock-shop/pods",
+                &table,
+                b"",
+            )
+            .await;
+            assert!(matches!(r, Ok((200, _))));
+        }
+    });
+    let sequential = t.elapsed();
+    let t = std::time::Instant::now();
+    server.rt.block_on(async {
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                tokio::spawn(async move {
+                    for _ in 0..n / 8 {
+                        let r = http(
+                            addr,
+                            "GET",
+                            "/api/v1/namespaces/sock-shop/pods",
+                            &table,
+                            b"",
+                        )
+                        .await;
+                        assert!(matches!(r, Ok((200, _))));
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("no client panics");
+        }
+    });
+    let concurrent = t.elapsed();
+    println!(
+        "in-process get pods: {in_process:?} per command; HTTP GET pods (Table, one connection each): {:.0} req/s sequential, {:.0} req/s with 8 clients",
+        f64::from(n) / sequential.as_secs_f64(),
+        f64::from(n) / concurrent.as_secs_f64()
+    );
+}
