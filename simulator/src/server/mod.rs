@@ -27,6 +27,17 @@
 //! queries longer than [`Limits::max_query_len`] and results with more than
 //! [`Limits::max_series`] series get Prometheus-style `bad_data` / `execution` errors.
 
+//! # Known gaps
+//! - Watches carry no events: a watch is held open for a few seconds and closed. A client that
+//!   waits for a change (`kubectl delete` without `--wait=false` on a pod that takes time to
+//!   terminate, `rollout status` on an unfinished rollout) waits until its own timeout. The fix
+//!   is a watch that lets virtual time run while it waits, as the in-process waiting verbs do,
+//!   and streams the changes it sees.
+//! - Creation (`POST`), `PUT` of whole objects and `/openapi` are not served, so `kubectl
+//!   apply` and `create` fail; the fix is to route them to [`World::apply`].
+//! - No `coordination.k8s.io` Lease per node, so `describe node` prints a lease error.
+//! - `discovery.k8s.io` EndpointSlices are served for listing only and are not in discovery.
+
 pub(crate) mod discovery;
 pub(crate) mod kubernetes;
 pub(crate) mod metrics_api;

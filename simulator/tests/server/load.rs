@@ -168,3 +168,86 @@ fn get_pods_requests_per_second_over_loopback() {
         f64::from(n) / concurrent.as_secs_f64()
     );
 }
+
+#[test]
+fn the_clock_moves_only_when_the_harness_asks() {
+    let server = TestServer::start(world(), Limits::default());
+    let addr = server.running().kube_addr;
+    let before = lock(&server.world).clock().elapsed();
+    for _ in 0..5 {
+        let r = server.rt.block_on(http(
+            addr,
+            "GET",
+            "/api/v1/namespaces/sock-shop/pods",
+            &[],
+            b"",
+        ));
+        assert!(matches!(r, Ok((200, _))));
+    }
+    assert_eq!(
+        lock(&server.world).clock().elapsed(),
+        before,
+        "reads do not move the clock"
+    );
+
+    let (status, body) = server
+        .rt
+        .block_on(http(addr, "POST", "/sim/v1/advance?seconds=30", &[], b""))
+        .expect("answer");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(lock(&server.world).clock().elapsed().0, before.0 + 30_000);
+
+    let (status, _) = server
+        .rt
+        .block_on(http(addr, "POST", "/sim/v1/advance?seconds=nope", &[], b""))
+        .expect("answer");
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn clients_scaling_distinct_deployments_all_land() {
+    let base = world();
+    let names: Vec<String> = base
+        .list(
+            ResourceKind::Deployment,
+            Some("sock-shop"),
+            &Selector::default(),
+        )
+        .iter()
+        .map(|o| o.name().to_string())
+        .collect();
+    let server = TestServer::start(base, Limits::default());
+    let addr = server.running().kube_addr;
+    server.rt.block_on(async {
+        let tasks: Vec<_> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let path = format!("/apis/apps/v1/namespaces/sock-shop/deployments/{name}/scale");
+                let body = format!("{{\"spec\":{{\"replicas\":{}}}}}", i % 4 + 2);
+                tokio::spawn(async move {
+                    let ct = [("Content-Type", "application/merge-patch+json")];
+                    http(addr, "PATCH", &path, &ct, body.as_bytes()).await
+                })
+            })
+            .collect();
+        for t in tasks {
+            let r = t.await.expect("no client panics");
+            assert!(
+                matches!(r, Ok((200, ref b)) if b.contains("\"kind\":\"Scale\"")),
+                "{r:?}"
+            );
+        }
+    });
+    let w = lock(&server.world);
+    for (i, name) in names.iter().enumerate() {
+        let d = w
+            .deployment("sock-shop", name)
+            .expect("the deployment is there");
+        assert_eq!(
+            d.spec.as_ref().and_then(|s| s.replicas),
+            Some(i as i32 % 4 + 2),
+            "{name}"
+        );
+    }
+}
