@@ -14,6 +14,7 @@ pub mod prometheus;
 pub mod promql;
 pub mod quantity;
 pub mod scenario;
+pub mod server;
 pub mod session;
 pub mod world;
 

@@ -68,6 +68,22 @@ pub enum SimCommand {
         #[arg(last = true, value_name = "QUERY")]
         query: Vec<String>,
     },
+    /// Serves one world over HTTP on loopback: the Kubernetes API (for kubectl and kube-rs)
+    /// and the Prometheus HTTP API, until stopped with Ctrl-C.
+    Serve {
+        /// The world.
+        #[command(flatten)]
+        world: WorldArgs,
+        /// Address of the Kubernetes API (port 0 picks a free port).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+        kube_addr: std::net::SocketAddr,
+        /// Address of the Prometheus HTTP API (port 0 picks a free port).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+        prom_addr: std::net::SocketAddr,
+        /// Where to write a kubeconfig for the Kubernetes address.
+        #[arg(long, value_name = "FILE")]
+        kubeconfig_out: Option<PathBuf>,
+    },
     /// Runs Prometheus's PromQL test scripts; prints `passed N, failed N, skipped N` per file.
     Promqltest {
         /// Test script files.
@@ -139,6 +155,12 @@ pub fn run(cmd: SimCommand) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+        SimCommand::Serve {
+            world,
+            kube_addr,
+            prom_addr,
+            kubeconfig_out,
+        } => serve(world.build()?, kube_addr, prom_addr, kubeconfig_out),
         SimCommand::Exec { world, script } => {
             let text = std::fs::read_to_string(&script)
                 .with_context(|| format!("cannot read script {}", script.display()))?;
@@ -152,4 +174,38 @@ pub fn run(cmd: SimCommand) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+/// `sim serve`: binds both APIs, writes the kubeconfig, prints the two base URLs and serves
+/// until Ctrl-C.
+fn serve(
+    world: World,
+    kube_addr: std::net::SocketAddr,
+    prom_addr: std::net::SocketAddr,
+    kubeconfig_out: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    use odyssey_simulator::server;
+
+    let context = world.scenario().file.cluster.context.clone();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(async move {
+        let shared = Arc::new(std::sync::Mutex::new(world));
+        let running = server::serve(shared, kube_addr, prom_addr, server::Limits::default())
+            .await
+            .context("cannot start the server")?;
+        if let Some(path) = &kubeconfig_out {
+            std::fs::write(path, running.kubeconfig(&context))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        println!("kubernetes: http://{}", running.kube_addr);
+        println!("prometheus: http://{}", running.prom_addr);
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot wait for Ctrl-C")?;
+        running.shutdown().await;
+        Ok(ExitCode::SUCCESS)
+    })
 }

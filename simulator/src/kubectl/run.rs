@@ -34,6 +34,17 @@ impl World {
     /// Never panics on any input: malformed lines get kubectl's own error text and status.
     pub fn kubectl(&mut self, args: &[String]) -> CommandOutput {
         self.advance(COMMAND_LATENCY);
+        self.kubectl_now(args)
+    }
+
+    /// Runs one kubectl command line at the current virtual instant, without the
+    /// [`COMMAND_LATENCY`] that [`World::kubectl`] lets pass first: the in-process side of a
+    /// comparison with a real kubectl talking to [`crate::server`], where the harness moves
+    /// the clock itself.
+    ///
+    /// # Guarantees
+    /// As [`World::kubectl`].
+    pub fn kubectl_now(&mut self, args: &[String]) -> CommandOutput {
         let inv = match cli::parse(args) {
             Ok(inv) => inv,
             Err(e) => {
@@ -64,7 +75,10 @@ impl World {
             Verb::Delete => self.cmd_delete(&inv, &ns),
             Verb::Apply | Verb::Create => self.cmd_apply(&inv, &ns),
             Verb::Version => Ok(self.cmd_version(&inv)),
-            Verb::ApiResources => Ok(cmd_api_resources(&inv)),
+            Verb::ApiResources => Ok(cmd_api_resources(
+                &inv,
+                self.scenario().file.cluster.metrics_server,
+            )),
             Verb::ConfigCurrentContext => Ok(CommandOutput::ok(format!(
                 "{}\n",
                 self.scenario().file.cluster.context
@@ -367,6 +381,14 @@ impl World {
     fn cmd_scale(&mut self, inv: &Invocation, ns: &str) -> Step<CommandOutput> {
         let replicas = inv.flags.int("replicas");
         let targets = single_target(inv, None)?;
+        // kubectl reads every target before scaling any; a missing one ends the command
+        // with the read's error wrapped in its own words.
+        if let Some((kind, name)) = targets.iter().find(|(k, n)| self.get(*k, ns, n).is_none()) {
+            return Err(message(format!(
+                "no objects passed to scale {}",
+                ApiError::not_found(*kind, name).message
+            )));
+        }
         let mut out = CommandOutput::default();
         for (kind, name) in targets {
             if inv.flags.is_set("current-replicas") {
@@ -1010,7 +1032,8 @@ fn rollout_message(world: &World, ns: &str, name: &str) -> Result<String, String
     Ok(format!("deployment \"{name}\" successfully rolled out\n"))
 }
 
-fn cmd_api_resources(inv: &Invocation) -> CommandOutput {
+/// `api-resources`: the served types, then the metrics API's two when metrics-server runs.
+fn cmd_api_resources(inv: &Invocation, metrics_server: bool) -> CommandOutput {
     let mut w = super::tabwriter::TabWriter::new(super::tabwriter::TabConfig::KUBECTL_GET);
     let no_headers = inv.flags.bool("no-headers");
     if !no_headers {
@@ -1029,6 +1052,10 @@ fn cmd_api_resources(inv: &Invocation) -> CommandOutput {
             r.namespaced,
             r.kind_name
         ));
+    }
+    if metrics_server {
+        w.write_str("nodes\t\tmetrics.k8s.io/v1beta1\tfalse\tNodeMetrics\n");
+        w.write_str("pods\t\tmetrics.k8s.io/v1beta1\ttrue\tPodMetrics\n");
     }
     CommandOutput::ok(w.finish())
 }

@@ -122,20 +122,7 @@ fn top_node(world: &World, inv: &Invocation) -> CommandOutput {
         {
             continue;
         }
-        // The node's own daemons (kubelet, containerd, the control plane on a kind node).
-        let (mut cpu, mut mem) = (0.35, 900.0 * MIB);
-        for p in world.state().pods.values() {
-            if p.spec.as_ref().and_then(|s| s.node_name.as_deref()) != Some(name.as_str()) {
-                continue;
-            }
-            let uid = p.metadata.uid.clone().unwrap_or_default();
-            for c in p.spec.iter().flat_map(|s| s.containers.iter()) {
-                if let Some((c_cpu, c_mem)) = world.container_usage(&uid, &c.name) {
-                    cpu += c_cpu;
-                    mem += c_mem;
-                }
-            }
-        }
+        let (cpu, mem) = node_usage(world, name);
         let alloc = node
             .status
             .as_ref()
@@ -158,6 +145,25 @@ fn top_node(world: &World, inv: &Invocation) -> CommandOutput {
         ));
     }
     CommandOutput::ok(w.finish())
+}
+
+/// CPU (cores) and memory (bytes) a node uses: its own daemons (kubelet, containerd, the
+/// control plane on a kind node) plus the containers of the pods bound to it.
+pub fn node_usage(world: &World, name: &str) -> (f64, f64) {
+    let (mut cpu, mut mem) = (0.35, 900.0 * MIB);
+    for p in world.state().pods.values() {
+        if p.spec.as_ref().and_then(|s| s.node_name.as_deref()) != Some(name) {
+            continue;
+        }
+        let uid = p.metadata.uid.clone().unwrap_or_default();
+        for c in p.spec.iter().flat_map(|s| s.containers.iter()) {
+            if let Some((c_cpu, c_mem)) = world.container_usage(&uid, &c.name) {
+                cpu += c_cpu;
+                mem += c_mem;
+            }
+        }
+    }
+    (cpu, mem)
 }
 
 /// CPU as metrics printers show it: whole millicores.

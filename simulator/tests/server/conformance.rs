@@ -1,0 +1,243 @@
+//! Real kubectl against the served world, and the same lines in-process: stdout, stderr and
+//! exit status must agree byte for byte.
+//!
+//! Clock rule on both sides (see `odyssey_simulator::server`): before each line the harness
+//! lets `COMMAND_LATENCY` pass on the world; the in-process side then runs
+//! `World::kubectl_now`, the real side runs kubectl, whose requests do not move the clock.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use odyssey_simulator::World;
+use odyssey_simulator::kubectl::resources::ResourceKind;
+use odyssey_simulator::kubectl::run::COMMAND_LATENCY;
+use odyssey_simulator::kubectl::selector::Selector;
+use odyssey_simulator::kubectl::shell;
+use odyssey_simulator::server::{Limits, lock};
+
+use super::{TestServer, world};
+
+/// The real kubectl v1.32, if the machine has one.
+fn real_kubectl() -> Option<PathBuf> {
+    [
+        "/usr/lib/google-cloud-sdk/bin/kubectl.1.32",
+        "/usr/bin/kubectl",
+        "/usr/local/bin/kubectl",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+}
+
+/// One case: lines run in order on one fresh world; `known` says why a case cannot agree.
+struct Case {
+    lines: Vec<String>,
+    known: Option<&'static str>,
+}
+
+fn case(lines: &[&str]) -> Case {
+    Case {
+        lines: lines.iter().map(|l| l.to_string()).collect(),
+        known: None,
+    }
+}
+
+fn known(lines: &[&str], why: &'static str) -> Case {
+    Case {
+        known: Some(why),
+        ..case(lines)
+    }
+}
+
+/// Names the lines refer to: a Sock Shop pod and the node.
+fn fill(line: &str, w: &World) -> String {
+    let pod = w
+        .list(
+            ResourceKind::Pod,
+            Some("sock-shop"),
+            &Selector::parse("name=catalogue").expect("a valid selector"),
+        )
+        .first()
+        .map(|o| o.name().to_string())
+        .unwrap_or_default();
+    let node = w.state().nodes.keys().next().cloned().unwrap_or_default();
+    line.replace("{pod}", &pod).replace("{node}", &node)
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        case(&["get pods -n sock-shop"]),
+        case(&["get pods -n sock-shop -o wide"]),
+        case(&["get pods -A"]),
+        case(&["get pods -n sock-shop --show-labels"]),
+        case(&["get pods -n sock-shop -l name=carts"]),
+        case(&["get deploy -n sock-shop"]),
+        case(&["get deployments -n sock-shop -o wide"]),
+        case(&["get svc -n sock-shop"]),
+        case(&["get rs -n sock-shop"]),
+        case(&["get nodes"]),
+        case(&["get nodes -o wide"]),
+        case(&["get ns"]),
+        case(&["get endpoints -n sock-shop"]),
+        case(&["get hpa -n sock-shop"]),
+        case(&["get configmaps -n kube-system"]),
+        case(&["get pods"]),
+        case(&["get all -n sock-shop"]),
+        case(&["get deploy -A -o wide"]),
+        case(&["get svc,deploy -n sock-shop"]),
+        case(&["get pods -n sock-shop -l name!=carts,name!=orders --no-headers"]),
+        known(
+            &["get pods -n sock-shop -l 'bogus selector'"],
+            "the selector is parsed by the API server over HTTP, and kubectl wraps the server's BadRequest in `Unable to find ... that match label selector`; the interpreter prints the client-side parse error",
+        ),
+        case(&["top pod -n sock-shop --containers"]),
+        case(&["top pod -A"]),
+        case(&["get pod {pod} -n sock-shop"]),
+        case(&["get pod {pod} -n sock-shop -o yaml"]),
+        case(&["get pod {pod} -n sock-shop -o json"]),
+        case(&["get deploy carts -n sock-shop -o yaml"]),
+        case(&["get pods -n sock-shop -o name"]),
+        case(&["get deploy -n sock-shop -o name"]),
+        case(&["get pods -n sock-shop -o jsonpath={.items[*].metadata.name}"]),
+        case(&["get deploy carts -n sock-shop -o jsonpath={.spec.replicas}"]),
+        case(&["get pods -n sock-shop --no-headers"]),
+        case(&["get pod nosuch -n sock-shop"]),
+        case(&["get deploy nosuch -n sock-shop"]),
+        case(&["get widgets"]),
+        known(
+            &["describe pod {pod} -n sock-shop"],
+            "wall-clock event ages; and kubectl 1.32.5 prints a projected config map's optional flag as `ConfigMapOptional: <nil>` where the interpreter (after the reference capture) prints `Optional: false`",
+        ),
+        known(&["describe deploy carts -n sock-shop"], DESCRIBE_AGES),
+        case(&["describe svc carts -n sock-shop"]),
+        case(&["describe svc -n sock-shop"]),
+        known(
+            &["describe node {node}"],
+            "wall-clock ages, and the server serves no coordination.k8s.io Lease for the node",
+        ),
+        case(&["describe pod nosuch -n sock-shop"]),
+        case(&["logs {pod} -n sock-shop"]),
+        case(&["logs {pod} -n sock-shop --tail=3"]),
+        case(&["logs nosuch -n sock-shop"]),
+        case(&[
+            "scale deploy carts -n sock-shop --replicas=3",
+            "get deploy carts -n sock-shop",
+        ]),
+        case(&["scale deploy nosuch -n sock-shop --replicas=3"]),
+        case(&[
+            "set image deploy/carts carts=weaveworksdemos/carts:0.4.7 -n sock-shop",
+            "get deploy carts -n sock-shop -o wide",
+        ]),
+        case(&[
+            "set env deploy/carts FOO=bar -n sock-shop",
+            "get deploy carts -n sock-shop -o jsonpath={.spec.template.spec.containers[0].env}",
+        ]),
+        case(&["rollout status deploy/carts -n sock-shop"]),
+        case(&["rollout history deploy/carts -n sock-shop"]),
+        case(&["rollout restart deploy/carts -n sock-shop"]),
+        case(&[
+            "set image deploy/carts carts=weaveworksdemos/carts:0.4.7 -n sock-shop",
+            "rollout undo deploy/carts -n sock-shop",
+        ]),
+        case(&[
+            "label pod {pod} -n sock-shop tier=backend",
+            "get pod {pod} -n sock-shop --show-labels",
+        ]),
+        case(&["label deploy carts -n sock-shop name=other"]),
+        case(&[
+            "annotate deploy carts -n sock-shop note=hello",
+            "get deploy carts -n sock-shop -o jsonpath={.metadata.annotations.note}",
+        ]),
+        case(&[
+            "patch deploy carts -n sock-shop -p '{\"spec\":{\"replicas\":2}}'",
+            "get deploy carts -n sock-shop",
+        ]),
+        case(&["patch deploy carts -n sock-shop --type=merge -p '{\"spec\":{\"replicas\":2}}'"]),
+        case(&["patch deploy nosuch -n sock-shop -p '{\"spec\":{\"replicas\":2}}'"]),
+        case(&["delete pod {pod} -n sock-shop --wait=false"]),
+        case(&["delete pod nosuch -n sock-shop"]),
+        case(&["top pod -n sock-shop"]),
+        case(&["top node"]),
+        case(&["version"]),
+        case(&["api-resources"]),
+        case(&["config current-context"]),
+    ]
+}
+
+const DESCRIBE_AGES: &str = "kubectl describe prints event ages from the client's wall clock, the simulator from virtual time";
+
+/// Runs real kubectl with `words` against `kubeconfig`; returns stdout, stderr, status.
+fn run_real(
+    bin: &Path,
+    kubeconfig: &Path,
+    cache: &Path,
+    words: &[String],
+) -> (String, String, i32) {
+    let out = Command::new(bin)
+        .arg(format!("--kubeconfig={}", kubeconfig.display()))
+        .arg(format!("--cache-dir={}", cache.display()))
+        .args(words)
+        .env_remove("KUBECONFIG")
+        .env("HOME", cache)
+        .output()
+        .expect("kubectl runs");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn real_kubectl_prints_what_the_interpreter_prints() {
+    let Some(bin) = real_kubectl() else {
+        println!("skipped: no kubectl on this machine");
+        return;
+    };
+    let base = world();
+    let server = TestServer::start(base.clone(), Limits::default());
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let kubeconfig = dir.path().join("kubeconfig");
+    let context = base.scenario().file.cluster.context.clone();
+    std::fs::write(&kubeconfig, server.running().kubeconfig(&context)).expect("kubeconfig written");
+    let cache = dir.path().join("cache");
+
+    let (mut agree, mut total, mut unexpected) = (0, 0, Vec::new());
+    for c in cases() {
+        let mut local = base.clone();
+        *lock(&server.world) = base.clone();
+        for raw in &c.lines {
+            let line = fill(raw, &local);
+            let words = shell::split(&line).expect("a well-formed line");
+            local.advance(COMMAND_LATENCY);
+            lock(&server.world).advance(COMMAND_LATENCY);
+            let want = local.kubectl_now(&words);
+            let got = run_real(&bin, &kubeconfig, &cache, &words);
+            total += 1;
+            let same = (want.stdout.as_str(), want.stderr.as_str(), want.status)
+                == (got.0.as_str(), got.1.as_str(), got.2);
+            if same {
+                agree += 1;
+                continue;
+            }
+            let report = format!(
+                "$ kubectl {line}\n--- in-process (status {}):\n{}{}\n--- real kubectl (status {}):\n{}{}",
+                want.status, want.stdout, want.stderr, got.2, got.0, got.1
+            );
+            match c.known {
+                Some(why) => println!("known difference ({why}):\n{report}"),
+                None => unexpected.push(report),
+            }
+        }
+    }
+    println!("kubectl lines agreeing byte for byte: {agree} of {total}");
+    for u in &unexpected {
+        println!("DIFFERENT\n{u}\n");
+    }
+    assert!(
+        unexpected.is_empty(),
+        "{} lines differ from real kubectl (seed {})",
+        unexpected.len(),
+        base.seed()
+    );
+}
