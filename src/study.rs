@@ -129,6 +129,17 @@ fn command_kind(skill: &Skill) -> CommandKind {
     }
 }
 
+fn kind_of(skill: &Skill) -> odyssey_eval::SkillKind {
+    use odyssey_eval::SkillKind as K;
+    match (skill.kind, command_kind(skill)) {
+        (SkillKind::Configuration, _) => K::Configuration,
+        (SkillKind::Reflection, _) => K::Reflection,
+        (SkillKind::Command, CommandKind::Prometheus) => K::Prometheus,
+        // Other Command skills are too few to report apart; they count with kubectl here.
+        (SkillKind::Command, _) => K::Kubectl,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CommandKind {
     Kubectl,
@@ -180,6 +191,7 @@ pub fn summarize(ablation: &str, record: &TrialRecord) -> TrialSummary {
         seed: record.config.seed,
         rounds,
         stopped: record.stopped.clone(),
+        learned: record.library.skills.iter().map(kind_of).collect(),
     }
 }
 

@@ -400,6 +400,7 @@ mod tests {
             seed,
             rounds,
             stopped: None,
+            learned: Vec::new(),
         }
     }
 

@@ -76,7 +76,7 @@ fn growth(id: &str, what: &str, curve: &[f64]) -> Vec<Finding> {
 pub struct Order {
     /// kubectl strictly first (including trials with no Prometheus skill at all).
     pub kubectl_first: u32,
-    /// Both first appear in the same round.
+    /// Both first appear together (never with an order of entry).
     pub same_round: u32,
     /// Prometheus strictly first (including trials with no kubectl skill at all).
     pub prometheus_first: u32,
@@ -84,12 +84,12 @@ pub struct Order {
     pub neither: u32,
 }
 
-/// Counts the trials by which kind of Command skill appears first.
+/// Counts the trials by which kind of Command skill enters the library first.
 pub fn acquisition_order(trials: &[&TrialSummary]) -> Order {
     let mut order = Order::default();
     for trial in trials {
-        let kubectl = trial.first_round(SkillKind::Kubectl);
-        let prometheus = trial.first_round(SkillKind::Prometheus);
+        let kubectl = trial.first_learned(SkillKind::Kubectl);
+        let prometheus = trial.first_learned(SkillKind::Prometheus);
         match (kubectl, prometheus) {
             (None, None) => order.neither += 1,
             (Some(_), None) => order.kubectl_first += 1,
@@ -129,7 +129,7 @@ pub fn check(summaries: &[TrialSummary], ablation: &str) -> Vec<Finding> {
             .to_owned(),
         holds: 2 * order.kubectl_first > n,
         evidence: format!(
-            "of {n} trials: kubectl first in {}, the same round in {}, Prometheus first in {}, \
+            "of {n} trials: kubectl first in {}, at once in {}, Prometheus first in {}, \
              neither in {}",
             order.kubectl_first, order.same_round, order.prometheus_first, order.neither
         ),
@@ -167,6 +167,11 @@ mod tests {
             seed: 1,
             rounds,
             stopped: None,
+            learned: if kubectl_from < prometheus_from {
+                vec![SkillKind::Kubectl, SkillKind::Prometheus]
+            } else {
+                vec![SkillKind::Prometheus, SkillKind::Kubectl]
+            },
         }
     }
 

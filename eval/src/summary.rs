@@ -131,9 +131,18 @@ pub struct TrialSummary {
     /// Why the trial stopped early, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    /// The kind of every skill in the final library, in the order the skills entered it
+    /// (finer than rounds: it orders skills learned in the same round).
+    #[serde(default)]
+    pub learned: Vec<SkillKind>,
 }
 
 impl TrialSummary {
+    /// The position of the first skill of `kind` in the order of entry, if any.
+    pub fn first_learned(&self, kind: SkillKind) -> Option<usize> {
+        self.learned.iter().position(|k| *k == kind)
+    }
+
     /// The first round after which the library holds a skill of `kind`, if any.
     pub fn first_round(&self, kind: SkillKind) -> Option<u32> {
         self.rounds

@@ -267,6 +267,7 @@ mod tests {
             seed: spec.seed,
             rounds,
             stopped: None,
+            learned: Vec::new(),
         })
     }
 
