@@ -132,6 +132,17 @@ impl Default for AgentConfig {
     }
 }
 
+/// The learning world's operations backend: the simulator by default, recorded to a file, or
+/// replayed strictly from one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OpsConfig {
+    /// Record every learning-world request and output to this file (JSON lines).
+    pub record: Option<PathBuf>,
+    /// Answer learning-world requests from this recording, strictly in order.
+    pub replay: Option<PathBuf>,
+}
+
 /// One trial's configuration. Every field has a default: simulated Sock Shop, the synthetic
 /// model, 5 rounds of 3 tasks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -174,6 +185,8 @@ pub struct TrialConfig {
     pub agent: AgentConfig,
     /// The command policy.
     pub policy: Policy,
+    /// The learning world's operations backend.
+    pub ops: OpsConfig,
 }
 
 impl Default for TrialConfig {
@@ -196,6 +209,7 @@ impl Default for TrialConfig {
             skills: SkillsConfig::default(),
             agent: AgentConfig::default(),
             policy: Policy::default(),
+            ops: OpsConfig::default(),
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::curriculum::{self, Outcome};
 use crate::eval_tasks::{self, EvalTask, EvalTaskError};
 use crate::llm::protocol::{SkillKind, TaskKind, Verdict};
 use crate::llm::{BackendSpec, CostMeter, LanguageModel, LlmError, Metered, SpecError};
-use crate::ops::{Operations, SimulatorOps};
+use crate::ops::{Operations, OpsRecorder, OpsReplayer, SimulatorOps};
 use crate::planner::{self, TaskSpec};
 use crate::run::{Run, RunError, Tokens};
 use crate::running_state;
@@ -60,6 +60,11 @@ pub enum TrialError {
         /// The library file found.
         path: PathBuf,
     },
+    /// Replayed operations have no true state for oracles to judge.
+    #[error(
+        "operations replay needs evaluation off (evaluate = false): oracles judge the true state of a simulated world"
+    )]
+    ReplayNeedsNoEvaluation,
     /// The async runtime cannot be started.
     #[error("cannot start the trial's runtime")]
     Runtime(#[source] std::io::Error),
@@ -277,7 +282,7 @@ pub fn run_trial_with(
     );
 
     let mut trace = Trace::new();
-    let mut learn_ops = SimulatorOps::new(base.clone());
+    let mut learn_ops = learning_ops(config, &base)?;
     trace.push(
         0,
         Stage::Learn,
@@ -295,7 +300,7 @@ pub fn run_trial_with(
 
     let outcome = (|| -> Result<(), TrialError> {
         let state = running_state::gather(
-            &mut learn_ops,
+            learn_ops.as_mut(),
             &config.policy,
             &config.services,
             config.share_namespaces,
@@ -311,6 +316,7 @@ pub fn run_trial_with(
             },
         );
 
+        let prepared = crate::evaluation::prepare(config, &base, &tasks)?;
         let mut round0 = RoundRecord {
             round: 0,
             learn: Vec::new(),
@@ -324,8 +330,7 @@ pub fn run_trial_with(
             model,
             &runtime,
             &mut trace,
-            &base,
-            &tasks,
+            &prepared,
             store.library(),
             &mut round0,
             observer,
@@ -348,7 +353,7 @@ pub fn run_trial_with(
                 model,
                 runtime: &runtime,
                 trace: &mut trace,
-                ops: &mut learn_ops,
+                ops: learn_ops.as_mut(),
                 config,
                 trial: format!("seed-{}", config.seed),
                 round,
@@ -407,8 +412,7 @@ pub fn run_trial_with(
                 model,
                 &runtime,
                 &mut trace,
-                &base,
-                &tasks,
+                &prepared,
                 store.library(),
                 &mut record,
                 observer,
@@ -450,6 +454,23 @@ pub fn run_trial_with(
         write_file(&dir.join("rounds.csv"), &crate::report::rounds_csv(&record))?;
     }
     Ok(record)
+}
+
+/// The learning world's backend: the simulator, recorded when the configuration says so, or
+/// a strict replay of a recording.
+fn learning_ops(config: &TrialConfig, base: &World) -> Result<Box<dyn Operations>, TrialError> {
+    let ops = &config.ops;
+    if let Some(path) = &ops.replay {
+        if config.evaluate {
+            return Err(TrialError::ReplayNeedsNoEvaluation);
+        }
+        return Ok(Box::new(OpsReplayer::open(path).map_err(RunError::from)?));
+    }
+    let sim = SimulatorOps::new(base.clone());
+    Ok(match &ops.record {
+        Some(path) => Box::new(OpsRecorder::create(sim, path).map_err(RunError::from)?),
+        None => Box::new(sim),
+    })
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), TrialError> {

@@ -79,6 +79,16 @@ pub enum Oracle {
 }
 
 impl Oracle {
+    /// Whether the oracle reads metrics of the world (latency, CPU) rather than its objects.
+    pub fn reads_metrics(&self) -> bool {
+        matches!(
+            self,
+            Oracle::ReportedMetric { .. }
+                | Oracle::LatencyBelow { .. }
+                | Oracle::CpuBelowLimit { .. }
+        )
+    }
+
     /// Whether the oracle judges a report (an observation task) rather than the world.
     pub fn judges_report(&self) -> bool {
         matches!(self, Oracle::ReportedHealth | Oracle::ReportedMetric { .. })

@@ -2,11 +2,17 @@
 //! service carries each out, and three bounded feedback loops refine the plan.
 //!
 //! - environment feedback ([`agent`]): a failed or suspicious command output goes back to the
-//!   agent that ran it;
-//! - peer feedback ([`feedback::peer_check`]): a result that does not match the expected
-//!   format is sent back by the manager with the reason;
-//! - hierarchical feedback (here): a part that still fails returns to the manager, which
-//!   re-decomposes the task.
+//!   agent that ran it, at most `environment_limit` times per part;
+//! - peer feedback: a result that does not match the expected format (a missing key, a value of
+//!   the wrong type; [`feedback::peer_check`]) goes back to the agent that produced it, and a
+//!   plan that gives the task's own service no part goes back to the manager from that
+//!   service's agent, at most `peer_limit` times each;
+//! - hierarchical feedback (here): a part that still fails, or a combined result the verifier
+//!   rejects, returns to the manager, which re-decomposes the task, at most
+//!   `hierarchical_limit` times.
+//!
+//! Each loop can be switched off on its own ([`crate::config::FeedbackConfig`]). A command the
+//! policy refuses is always told to the agent, whatever the switches, and counted.
 
 pub mod agent;
 pub mod feedback;

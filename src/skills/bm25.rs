@@ -7,11 +7,20 @@ const K1: f64 = 1.2;
 /// The usual BM25 length normalisation.
 const B: f64 = 0.75;
 
-/// Lower-case words of letters, digits and `_`; other characters separate words.
+/// Words too common in task sentences and skills to tell them apart.
+const STOPWORDS: &[&str] = &[
+    "a", "all", "an", "and", "any", "are", "as", "at", "be", "by", "for", "from", "in", "into",
+    "is", "it", "its", "my", "of", "on", "or", "that", "the", "this", "to", "when", "with", "you",
+    "your",
+];
+
+/// Lower-case words of letters, digits and `_`, without stopwords; other characters separate
+/// words.
 pub fn tokenize(text: &str) -> Vec<String> {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .filter(|w| !w.is_empty())
         .map(str::to_ascii_lowercase)
+        .filter(|w| !STOPWORDS.contains(&w.as_str()))
         .collect()
 }
 
@@ -71,6 +80,11 @@ mod tests {
         assert!(s[1] > s[0] && s[0] > 0.0, "{s:?}");
         assert!(s[1] > s[2]);
         assert_eq!(scores(&docs, "nothing shared")[0], 0.0);
+        assert_eq!(
+            scores(&docs, "of the")[0],
+            0.0,
+            "stopwords alone match nothing"
+        );
         assert!(scores(&[], "x").is_empty());
     }
 

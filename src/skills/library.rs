@@ -63,10 +63,21 @@ impl Skill {
         )
     }
 
-    /// What makes two skills the same: kind, service, and the command (or, without one, the
-    /// title), compared without case or extra spaces.
-    fn identity(kind: SkillKind, service: &str, command: Option<&str>, title: &str) -> String {
-        let what = command.unwrap_or(title);
+    /// What makes two skills the same: kind, service, and what the skill is, compared
+    /// without case or extra spaces: a Command skill's command (its title without one), a
+    /// Configuration skill's fact (its body, however it was checked), a Reflection's title.
+    fn identity(
+        kind: SkillKind,
+        service: &str,
+        command: Option<&str>,
+        title: &str,
+        body: &str,
+    ) -> String {
+        let what = match kind {
+            SkillKind::Command => command.unwrap_or(title),
+            SkillKind::Configuration => body,
+            SkillKind::Reflection => title,
+        };
         let what: Vec<&str> = what.split_whitespace().collect();
         format!(
             "{kind:?}|{}|{}",
@@ -135,9 +146,10 @@ impl SkillLibrary {
             &proposal.service,
             proposal.command.as_deref(),
             &proposal.title,
+            &proposal.body,
         );
         if let Some(existing) = self.skills.iter_mut().find(|s| {
-            Skill::identity(s.kind, &s.service, s.command.as_deref(), &s.title) == identity
+            Skill::identity(s.kind, &s.service, s.command.as_deref(), &s.title, &s.body) == identity
         }) {
             if !existing.provenance.contains(&provenance) {
                 existing.provenance.push(provenance);
@@ -165,9 +177,10 @@ impl SkillLibrary {
             &proposal.service,
             proposal.command.as_deref(),
             &proposal.title,
+            &proposal.body,
         );
         self.skills.iter().any(|s| {
-            Skill::identity(s.kind, &s.service, s.command.as_deref(), &s.title) == identity
+            Skill::identity(s.kind, &s.service, s.command.as_deref(), &s.title, &s.body) == identity
         })
     }
 
@@ -264,6 +277,17 @@ mod tests {
         assert_eq!(lib.add(&again, from(2)), Added::Merged(1));
         assert_eq!(lib.len(), 1);
         assert_eq!(lib.skills[0].provenance.len(), 2);
+
+        // A fact is the same fact whichever command checked it.
+        let mut fact = proposal(
+            SkillKind::Configuration,
+            "Selector",
+            Some("curl a"),
+            "catalogue",
+        );
+        assert_eq!(lib.add(&fact, from(1)), Added::New(2));
+        fact.command = Some("curl b".into());
+        assert_eq!(lib.add(&fact, from(2)), Added::Merged(2));
     }
 
     #[test]
