@@ -34,14 +34,14 @@ pub enum StudyRunError {
         file: PathBuf,
         /// The cause, naming the key.
         #[source]
-        source: toml::de::Error,
+        source: Box<toml::de::Error>,
     },
     /// The default configuration cannot be serialised (a bug).
     #[error("cannot serialise the default trial configuration")]
     Serialise(#[source] toml::ser::Error),
     /// The trial failed.
     #[error(transparent)]
-    Trial(#[from] TrialError),
+    Trial(#[from] Box<TrialError>),
 }
 
 /// The trial configuration of a spec: the defaults, serialised to TOML, with the spec's
@@ -58,7 +58,7 @@ pub fn trial_config(spec: &TrialSpec) -> Result<TrialConfig, StudyRunError> {
     let mut config: TrialConfig = table.try_into().map_err(|source| StudyRunError::Invalid {
         ablation: spec.ablation.clone(),
         file: file.clone(),
-        source,
+        source: Box::new(source),
     })?;
     config.seed = spec.seed;
     config.scenario = (spec.scenario != BUILTIN_SCENARIO).then(|| PathBuf::from(&spec.scenario));
@@ -112,8 +112,8 @@ pub fn check_study(study: &Study) -> Result<(), StudyRunError> {
 /// [`StudyRunError`] from the configuration or the trial.
 pub fn run_spec(spec: &TrialSpec) -> Result<TrialSummary, StudyRunError> {
     let config = trial_config(spec)?;
-    let model = config.build_model()?;
-    let record = run_trial(&config, model.as_ref())?;
+    let model = config.build_model().map_err(Box::new)?;
+    let record = run_trial(&config, model.as_ref()).map_err(Box::new)?;
     Ok(summarize(&spec.ablation, &record))
 }
 
