@@ -22,6 +22,7 @@ pub mod report;
 pub mod run;
 pub mod running_state;
 pub mod skills;
+pub mod study;
 pub mod trace;
 pub mod trial;
 

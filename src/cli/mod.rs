@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod eval;
 pub mod learn;
 pub mod policy;
 pub mod sim;
@@ -25,6 +26,8 @@ pub enum Command {
     Sim(sim::SimCommand),
     /// Runs one learning trial and writes its run directory.
     Learn(learn::LearnArgs),
+    /// Runs a study (ablations over seeds) and writes its tables, figures and report.
+    Eval(eval::EvalArgs),
     /// The command policy: check whether a command line would be allowed.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
@@ -50,6 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Sim(cmd) => sim::run(cmd),
         Command::Learn(args) => learn::run(args),
+        Command::Eval(args) => eval::run(args),
         Command::Policy(cmd) => policy::run(cmd),
     }
 }
