@@ -888,14 +888,10 @@ fn is_scrape_meta(name: &str) -> bool {
     )
 }
 
-/// A bucket bound as Go's `strconv.FormatFloat(v, 'f', -1, 64)` writes it.
+/// A bucket bound as Go's `strconv.FormatFloat(v, 'f', -1, 64)` writes it: the shortest
+/// decimal that reads back exactly (`0.005`, `10`), which is also what Rust prints.
 fn go_float(v: f64) -> String {
-    let s = format!("{v}");
-    if s.contains('.') || s.contains('e') {
-        s
-    } else {
-        s
-    }
+    format!("{v}")
 }
 
 /// The service a pod belongs to: its `name` label, else its `app` label.
