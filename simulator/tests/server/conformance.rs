@@ -106,7 +106,7 @@ fn cases() -> Vec<Case> {
         case(&["get widgets"]),
         known(
             &["describe pod {pod} -n sock-shop"],
-            "wall-clock event ages; and kubectl 1.32.5 prints a projected config map's optional flag as `ConfigMapOptional: <nil>` where the interpreter (after the reference capture) prints `Optional: false`",
+            "wall-clock event ages (kubectl computes them from its own clock, not the virtual one)",
         ),
         known(&["describe deploy carts -n sock-shop"], DESCRIBE_AGES),
         case(&["describe svc carts -n sock-shop"]),

@@ -338,12 +338,13 @@ pub(crate) fn volumes(out: &mut Out, volumes: Option<&Vec<Volume>>, space: &str)
                         ),
                     );
                 } else if let Some(c) = &s.config_map {
+                    // kubectl 1.32 prints the pointer as Go's %v does: `<nil>` when unset.
+                    let optional = c.optional.map_or("<nil>".to_string(), |b| b.to_string());
                     out.write(
                         2,
                         &format!(
-                            "ConfigMapName:\t{}\n    Optional:\t{}\n",
-                            c.name,
-                            c.optional.unwrap_or(false)
+                            "ConfigMapName:\t{}\n    ConfigMapOptional:\t{optional}\n",
+                            c.name
                         ),
                     );
                 } else if s.downward_api.is_some() {
