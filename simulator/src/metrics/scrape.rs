@@ -333,7 +333,7 @@ impl World {
     fn update_usage(&mut self, t: Millis) {
         let mut usage = BTreeMap::new();
         let elapsed = SCRAPE_INTERVAL.0 as f64 / 1000.0;
-        for (key, pod) in &self.state.pods {
+        for pod in self.state.pods.values() {
             let uid = pod.metadata.uid.clone().unwrap_or_default();
             let service = pod_service(pod);
             let load = self.pod_load(&service, pod, t);
@@ -392,7 +392,6 @@ impl World {
                     .entry((uid.clone(), c.name.clone()))
                     .or_insert(0.0) += cpu * jitter * elapsed;
             }
-            let _ = key;
         }
         self.metrics.usage = usage;
     }
@@ -707,7 +706,6 @@ impl World {
             .iter()
             .filter(|(_, p)| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node))
             .collect();
-        let (mut total_cpu, mut total_mem) = (0.0, 0.0);
         for (key, pod) in pods {
             let uid = pod.metadata.uid.clone().unwrap_or_default();
             let qos = pod
@@ -819,10 +817,7 @@ impl World {
                 pod_mem.round(),
                 false,
             ));
-            total_cpu += pod_cpu;
-            total_mem += pod_mem;
         }
-        let _ = (total_cpu, total_mem);
         let cores = self.node_cores();
         out.push(("machine_cpu_cores", Vec::new(), cores, false));
         let memory = self

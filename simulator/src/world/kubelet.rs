@@ -140,15 +140,10 @@ impl World {
                 return;
             }
             for c in &mut rt.containers {
-                if !matches!(c.phase, Phase::Stopped) {
-                    if let Phase::Running { since, .. } = c.phase {
-                        c.last_terminated = None;
-                        c.phase = Phase::Stopped;
-                        let _ = since;
-                    } else {
-                        c.phase = Phase::Stopped;
-                    }
+                if matches!(c.phase, Phase::Running { .. }) {
+                    c.last_terminated = None;
                 }
+                c.phase = Phase::Stopped;
             }
             self.write_pod_status(key, &pod, &rt, t);
             self.state.pod_runtime.insert(key.clone(), rt);
@@ -248,7 +243,7 @@ impl World {
             Phase::PullFailed {
                 backoff_at,
                 retry_at,
-                message,
+                message: _,
             } => {
                 if t >= retry_at {
                     // The kubelet pulls again; the status keeps its back-off reason meanwhile,
@@ -297,10 +292,9 @@ impl World {
                         "Failed",
                         "Error: ImagePullBackOff".to_string(),
                     );
-                    let _ = message;
                 }
             }
-            Phase::Running { since, ready_at } => {
+            Phase::Running { since, .. } => {
                 if let Some((after, reason, code, log)) = behaviour.exits_after.clone()
                     && t >= since + after
                 {
@@ -350,7 +344,6 @@ impl World {
                         }
                     }
                 }
-                let _ = ready_at;
             }
             Phase::BackOff { restart_at } => {
                 if t >= restart_at {
@@ -490,7 +483,7 @@ impl World {
                 }
                 Phase::Running { since, ready_at } => {
                     any_running = true;
-                    let ready = t >= *ready_at && !self.probes_failing(pod, &c.name);
+                    let ready = t >= *ready_at && !self.probes_failing(pod);
                     if ready {
                         ready_since = ready_since.max(*ready_at);
                     }
@@ -636,8 +629,7 @@ impl World {
     }
 
     /// Whether a pod's probes fail under the current faults (PodFailure).
-    fn probes_failing(&self, pod: &Pod, container: &str) -> bool {
-        let _ = container;
+    fn probes_failing(&self, pod: &Pod) -> bool {
         self.faults_for(pod)
             .any(|f| matches!(f.kind, crate::fault::FaultKind::PodFailure))
     }
