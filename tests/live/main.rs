@@ -251,7 +251,7 @@ fn a_seeded_trial_on_the_served_world_matches_the_in_process_trial() {
     );
     assert_eq!(live.library, sim.library, "seed {SEED}");
     assert!(
-        sim.library.len() > 0,
+        !sim.library.is_empty(),
         "the trial learned nothing to compare"
     );
 }
