@@ -484,6 +484,11 @@ fn learning_ops(config: &TrialConfig, base: &World) -> Result<Box<dyn Operations
     let backend: Box<dyn Operations> = match config.env {
         Env::Sim => Box::new(SimulatorOps::new(base.clone())),
         Env::Live => {
+            // TODO: evaluation on a live cluster. The oracles already judge a `Snapshot` that
+            // an API server could fill (through kube-rs), and metric oracles already say when
+            // only the model can judge; what is missing is a fresh starting state per task: a
+            // reset-and-setup endpoint on `odyssey sim serve`, and on a real cluster the setups
+            // that kubectl can apply (workload, manifest edits) run in sequence without reset.
             if config.evaluate {
                 return Err(TrialError::LiveNeedsNoEvaluation);
             }

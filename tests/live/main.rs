@@ -557,3 +557,27 @@ fn harness_faults_stop_the_trial_with_what_is_wrong() {
     let err = run_trial(&evaluating, evaluating.build_model().unwrap().as_ref()).unwrap_err();
     assert!(matches!(err, TrialError::LiveNeedsNoEvaluation), "{err}");
 }
+
+#[test]
+fn a_dead_api_server_is_feedback_from_kubectl_but_a_dead_simulator_clock_stops_the_harness() {
+    let (kubectl, curl) = binaries();
+    let mut served = Served::start();
+    let simulated = served.live(&kubectl, &curl);
+    let wall = LiveConfig {
+        clock: LiveClock::Wall,
+        ..simulated.clone()
+    };
+    let mut on_simulator = LiveOps::connect(&simulated).unwrap();
+    let mut on_wall = LiveOps::connect(&wall).unwrap();
+    served.child.kill().unwrap();
+    served.child.wait().unwrap();
+
+    let line = OpsRequest::Command("kubectl get pods -n sock-shop".to_owned());
+    let out = on_wall.execute(&line).unwrap();
+    assert_ne!(out.status, 0);
+    assert!(out.stderr.contains("refused"), "{}", out.stderr);
+
+    let err = on_simulator.execute(&line).unwrap_err();
+    let message = format!("{:#}", anyhow::Error::from(err));
+    assert!(message.contains("clock"), "{message}");
+}

@@ -31,6 +31,14 @@
 //! [`LiveClock::Wall`] (a real cluster) time passes by itself and `sleep` waits for real, up to
 //! [`LiveConfig::max_sleep_secs`].
 //!
+//! # Known gaps
+//! - State is read through kubectl only (the running state's own commands). kube-rs is not a
+//!   dependency yet; it is what would fill the oracles' `Snapshot` for evaluation on a live
+//!   cluster (see `crate::trial`).
+//! - curl is connected to Prometheus for the in-cluster DNS names in
+//!   [`LiveConfig::prometheus_hosts`]; the service's cluster IP and the node port, which the
+//!   simulator also answers on, are not mapped and fail to connect.
+//!
 //! # Dry run
 //! With [`LiveConfig::dry_run`], a state-changing kubectl line ([`crate::policy::changes_state`])
 //! is not run: the backend answers with the line it would have run, status 0.

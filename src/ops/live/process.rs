@@ -45,6 +45,11 @@ pub(crate) struct Bounds {
 
 /// Runs `program` with `args` and the environment of this process minus `remove_env`.
 ///
+/// # Caveats
+/// Only the child is killed at the deadline. A grandchild that inherited its pipes (a
+/// kubeconfig `exec` credential plugin that forks) keeps them open, and this call waits for it
+/// to close them; the fix is to start the child in its own process group and kill the group.
+///
 /// # Errors
 /// [`SpawnError`] when the program cannot be started (missing, not executable).
 pub(crate) fn run(
