@@ -6,7 +6,34 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::llm::LlmSettings;
+use crate::ops::LiveConfig;
 use crate::policy::Policy;
+
+/// Which world the learning system works in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Env {
+    /// The simulated Sock Shop, in process.
+    #[default]
+    Sim,
+    /// A real cluster (or a served simulator) through kubectl and Prometheus over HTTP, as
+    /// the `[live]` table says.
+    Live,
+}
+
+impl std::str::FromStr for Env {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "sim" => Ok(Env::Sim),
+            "live" => Ok(Env::Live),
+            other => Err(format!(
+                "unknown environment {other:?}: expected sim or live"
+            )),
+        }
+    }
+}
 
 /// How learning tasks are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,6 +214,10 @@ pub struct TrialConfig {
     pub policy: Policy,
     /// The learning world's operations backend.
     pub ops: OpsConfig,
+    /// Which world: the simulator or a live cluster.
+    pub env: Env,
+    /// The live backend's settings, used when `env = "live"`.
+    pub live: LiveConfig,
 }
 
 impl Default for TrialConfig {
@@ -210,6 +241,8 @@ impl Default for TrialConfig {
             agent: AgentConfig::default(),
             policy: Policy::default(),
             ops: OpsConfig::default(),
+            env: Env::Sim,
+            live: LiveConfig::default(),
         }
     }
 }
@@ -243,6 +276,15 @@ impl TrialConfig {
         Self {
             seed,
             ..Self::default()
+        }
+    }
+
+    /// The policy commands are checked against: the configured one, narrowed on a live
+    /// cluster to [`LiveConfig::namespaces`] when it has no namespace scope of its own.
+    pub fn effective_policy(&self) -> Policy {
+        match self.env {
+            Env::Sim => self.policy.clone(),
+            Env::Live => self.policy.scoped_to(&self.live.namespaces),
         }
     }
 
@@ -287,6 +329,22 @@ mod tests {
         assert!(!config.feedback.peer && config.feedback.environment);
         assert_eq!(config.curriculum.strategy, CurriculumStrategy::Random);
         assert_eq!(config.services, ["catalogue", "front-end"]);
+    }
+
+    #[test]
+    fn a_live_configuration_narrows_the_policy_to_its_namespaces() {
+        let config = TrialConfig::from_toml(
+            "env = \"live\"\n[live]\nkubeconfig = \"kind.yaml\"\nprometheus_url = \"http://127.0.0.1:9090\"\ndry_run = true\n",
+        )
+        .unwrap();
+        assert_eq!(config.env, Env::Live);
+        assert!(config.live.dry_run);
+        assert_eq!(config.live.context, None);
+        assert_eq!(config.effective_policy().namespaces, ["sock-shop"]);
+        assert_eq!(
+            TrialConfig::default().effective_policy(),
+            TrialConfig::default().policy
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! world, with the library read-only, judged by its oracle beside the model's own verdict.
 
 use crate::config::TrialConfig;
-use crate::eval_tasks::{self, Baseline, EvalTask, SetupError};
+use crate::eval_tasks::{self, Baseline, EvalTask, SetupError, Snapshot};
 use crate::llm::LanguageModel;
 use crate::llm::protocol::{TaskKind, Verdict};
 use crate::ops::SimulatorOps;
@@ -56,7 +56,11 @@ pub(crate) fn prepare(
         let start = match eval_tasks::apply(task, &mut world) {
             Err(error) => Err(error),
             Ok(()) => {
-                let baseline = Baseline::take(&world);
+                let baseline = Baseline::take(&Snapshot::of_world(
+                    &world,
+                    &task.namespace,
+                    &task.component,
+                ));
                 let mut ops = SimulatorOps::new(world);
                 let state = running_state::gather(
                     &mut ops,
@@ -138,7 +142,8 @@ pub(crate) fn evaluate(
             .as_ref()
             .map(|a| a.result.clone())
             .unwrap_or_default();
-        let oracle = eval_tasks::judge(task, world, baseline, &report);
+        let snapshot = Snapshot::of_world(world, &task.namespace, &task.component);
+        let oracle = eval_tasks::judge(task, &snapshot, baseline, &report);
         trace.push(
             round,
             Stage::Eval,

@@ -48,6 +48,10 @@ pub struct Policy {
     pub protected_namespaces: Vec<String>,
     /// Whether destructive verbs (`delete`, `drain`, ...) are allowed in action tasks.
     pub allow_destructive: bool,
+    /// Resource kinds (plural names) that `kubectl delete` may never touch, even when
+    /// destructive verbs are allowed. A delete that names `all`, or objects from files
+    /// (`-f`, `-k`), is refused while this list is non-empty, since it could reach them.
+    pub undeletable: Vec<String>,
 }
 
 impl Default for Policy {
@@ -63,7 +67,21 @@ impl Default for Policy {
                 "monitoring",
             ]),
             allow_destructive: false,
+            undeletable: owned(&["namespaces", "nodes", "services"]),
         }
+    }
+}
+
+impl Policy {
+    /// This policy narrowed for a live cluster: when it has no namespace scope of its own,
+    /// commands may name only `namespaces` (an empty list leaves it as it is). Everything
+    /// else, including the undeletable kinds, is kept.
+    pub fn scoped_to(&self, namespaces: &[String]) -> Policy {
+        let mut policy = self.clone();
+        if policy.namespaces.is_empty() {
+            policy.namespaces = namespaces.to_vec();
+        }
+        policy
     }
 }
 
@@ -146,6 +164,8 @@ const VALUE_FLAGS: &[&str] = &[
     "--type",
     "-p",
     "--patch",
+    "-k",
+    "--kustomize",
 ];
 
 impl Policy {
@@ -176,6 +196,7 @@ impl Policy {
         let mut positional: Vec<&str> = Vec::new();
         let mut namespaces: Vec<String> = Vec::new();
         let mut all_namespaces = false;
+        let mut from_files = false;
         let mut i = 0;
         while i < args.len() {
             let arg = args[i].as_str();
@@ -190,6 +211,9 @@ impl Policy {
             }
             if flag == "-A" || flag == "--all-namespaces" {
                 all_namespaces = true;
+            }
+            if matches!(flag, "-f" | "--filename" | "-k" | "--kustomize") {
+                from_files = true;
             }
             let value = if inline.is_some() {
                 inline
@@ -220,10 +244,7 @@ impl Policy {
             return Ok(());
         };
         let sub = positional.get(1).copied().unwrap_or("");
-        let reads = READ_VERBS.contains(&verb)
-            || (verb == "rollout" && matches!(sub, "status" | "history"))
-            || (verb == "config" && matches!(sub, "view" | "current-context" | "get-contexts"))
-            || (verb == "auth" && sub == "can-i");
+        let reads = is_read(verb, sub);
         let writes = WRITE_VERBS.contains(&verb)
             || (verb == "rollout" && matches!(sub, "restart" | "undo" | "pause" | "resume"));
         let destroys = DESTRUCTIVE_VERBS.contains(&verb);
@@ -241,6 +262,9 @@ impl Policy {
             return Err(refuse(format!(
                 "kubectl {verb} is destructive and not allowed in this run"
             )));
+        }
+        if verb == "delete" && !self.undeletable.is_empty() {
+            self.check_delete_targets(&positional[1..], from_files)?;
         }
         if !reads && all_namespaces {
             return Err(refuse(
@@ -260,6 +284,110 @@ impl Policy {
         }
         Ok(())
     }
+
+    /// Refuses a delete whose targets (`TYPE NAME`, `TYPE/NAME`, `TYPE1,TYPE2`) include an
+    /// undeletable kind, `all`, or objects read from files.
+    fn check_delete_targets(&self, targets: &[&str], from_files: bool) -> Result<(), Refusal> {
+        if from_files {
+            return Err(refuse(format!(
+                "kubectl delete with -f or -k may reach {}, which may not be deleted in this run",
+                self.undeletable.join(", ")
+            )));
+        }
+        let Some(first) = targets.first() else {
+            return Ok(());
+        };
+        // The type is the first word (`pod x`) or the part before each slash (`pod/x svc/y`).
+        let types: Vec<&str> = if first.contains('/') {
+            targets
+                .iter()
+                .filter_map(|t| t.split_once('/').map(|(kind, _)| kind))
+                .collect()
+        } else {
+            first.split(',').collect()
+        };
+        for kind in types {
+            let plural = plural_kind(kind);
+            if plural == "all" || self.undeletable.iter().any(|u| u == plural) {
+                return Err(refuse(format!(
+                    "kubectl delete of {kind} is not allowed: {} may never be deleted in this run",
+                    self.undeletable.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The plural name of a kubectl resource type as typed (`svc`, `service`, `Services`,
+/// `deploy.apps`), for the kinds the policy guards; other types come back lower-cased as typed.
+fn plural_kind(typed: &str) -> &'static str {
+    let lower = typed.to_ascii_lowercase();
+    let base = lower.split('.').next().unwrap_or("");
+    match base {
+        "ns" | "namespace" | "namespaces" => "namespaces",
+        "no" | "node" | "nodes" => "nodes",
+        "svc" | "service" | "services" => "services",
+        "all" => "all",
+        "deploy" | "deployment" | "deployments" => "deployments",
+        "po" | "pod" | "pods" => "pods",
+        "rs" | "replicaset" | "replicasets" => "replicasets",
+        "pv" | "persistentvolume" | "persistentvolumes" => "persistentvolumes",
+        "pvc" | "persistentvolumeclaim" | "persistentvolumeclaims" => "persistentvolumeclaims",
+        "crd" | "crds" | "customresourcedefinition" | "customresourcedefinitions" => {
+            "customresourcedefinitions"
+        }
+        _ => "other",
+    }
+}
+
+/// Whether a command line, split into words, may change the deployment: a kubectl verb the
+/// policy does not count as read-only. curl (GET only, by the policy) and `sleep` do not.
+pub fn changes_state(words: &[String]) -> bool {
+    let Some((program, args)) = words.split_first() else {
+        return false;
+    };
+    if program != "kubectl" {
+        return false;
+    }
+    let positional: Vec<&str> = positional_words(args);
+    let Some(&verb) = positional.first() else {
+        return false;
+    };
+    let sub = positional.get(1).copied().unwrap_or("");
+    !is_read(verb, sub)
+}
+
+/// The first kubectl flag in `args` that would change the cluster or credentials, if any.
+pub fn cluster_override(args: &[String]) -> Option<&str> {
+    args.iter()
+        .map(|a| a.split_once('=').map_or(a.as_str(), |(f, _)| f))
+        .find(|flag| OVERRIDE_FLAGS.contains(flag))
+}
+
+fn is_read(verb: &str, sub: &str) -> bool {
+    READ_VERBS.contains(&verb)
+        || (verb == "rollout" && matches!(sub, "status" | "history"))
+        || (verb == "config" && matches!(sub, "view" | "current-context" | "get-contexts"))
+        || (verb == "auth" && sub == "can-i")
+}
+
+/// The words of a kubectl line that are not flags or flag values.
+fn positional_words(args: &[String]) -> Vec<&str> {
+    let mut positional = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].as_str();
+        if arg.starts_with('-') {
+            if !arg.contains('=') && VALUE_FLAGS.contains(&arg) {
+                i += 1;
+            }
+        } else {
+            positional.push(arg);
+        }
+        i += 1;
+    }
+    positional
 }
 
 /// curl: GET only (`-G` with `--data-urlencode` is a GET), no files written or read.
@@ -413,6 +541,79 @@ mod tests {
                 )
                 .is_err()
         );
+    }
+
+    #[test]
+    fn namespaces_nodes_and_services_are_never_deleted_even_when_destruction_is_allowed() {
+        let policy = Policy {
+            allow_destructive: true,
+            ..Policy::default()
+        };
+        for line in [
+            "kubectl delete namespace sock-shop",
+            "kubectl delete ns/sock-shop",
+            "kubectl delete node kind-control-plane",
+            "kubectl delete svc catalogue -n sock-shop",
+            "kubectl delete pods,services --all -n sock-shop",
+            "kubectl delete all --all -n sock-shop",
+            "kubectl delete -f manifests/ -n sock-shop",
+            "kubectl delete pod/catalogue-1 service/catalogue -n sock-shop",
+        ] {
+            let reason = policy.check(line, Phase::Action).unwrap_err().reason;
+            assert!(reason.contains("kubectl delete"), "{line}: {reason}");
+        }
+        assert!(
+            policy
+                .check("kubectl delete pod/catalogue-1 -n sock-shop", Phase::Action)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_scoped_policy_refuses_other_namespaces_and_keeps_its_own_scope() {
+        let scope = vec!["sock-shop".to_owned()];
+        let live = Policy::default().scoped_to(&scope);
+        assert!(
+            live.check("kubectl get pods -n sock-shop", Phase::Observation)
+                .is_ok()
+        );
+        let reason = live
+            .check("kubectl get secrets -n kube-system", Phase::Observation)
+            .unwrap_err()
+            .reason;
+        assert!(reason.contains("outside the allowed scope"), "{reason}");
+        let own = Policy {
+            namespaces: vec!["shop".to_owned()],
+            ..Policy::default()
+        };
+        assert_eq!(own.scoped_to(&scope).namespaces, ["shop"]);
+        assert_eq!(Policy::default().scoped_to(&[]), Policy::default());
+    }
+
+    #[test]
+    fn only_kubectl_writes_change_state() {
+        let words = |line: &str| shell::split(line).unwrap();
+        assert!(changes_state(&words(
+            "kubectl -n sock-shop scale deploy catalogue --replicas=3"
+        )));
+        assert!(changes_state(&words(
+            "kubectl rollout restart deploy/catalogue"
+        )));
+        assert!(!changes_state(&words(
+            "kubectl rollout status deploy/catalogue"
+        )));
+        assert!(!changes_state(&words(
+            "kubectl get pods -o wide -n sock-shop"
+        )));
+        assert!(!changes_state(&words(
+            "curl -sG http://p:9090/api/v1/query"
+        )));
+        assert!(!changes_state(&words("sleep 5")));
+        assert_eq!(
+            cluster_override(&words("get pods --context=prod")[..]),
+            Some("--context")
+        );
+        assert_eq!(cluster_override(&words("get pods -n x")[..]), None);
     }
 
     proptest::proptest! {

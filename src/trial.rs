@@ -10,13 +10,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::TrialConfig;
+use crate::config::{Env, TrialConfig};
 use crate::curator;
 use crate::curriculum::{self, Outcome};
 use crate::eval_tasks::{self, EvalTask, EvalTaskError};
 use crate::llm::protocol::{SkillKind, TaskKind, Verdict};
 use crate::llm::{BackendSpec, CostMeter, LanguageModel, LlmError, Metered, SpecError};
-use crate::ops::{Operations, OpsRecorder, OpsReplayer, SimulatorOps};
+use crate::ops::{LiveOps, Operations, OpsError, OpsRecorder, OpsReplayer, SimulatorOps};
 use crate::planner::{self, TaskSpec};
 use crate::run::{Run, RunError, Tokens};
 use crate::running_state;
@@ -65,6 +65,14 @@ pub enum TrialError {
         "operations replay needs evaluation off (evaluate = false): oracles judge the true state of a simulated world"
     )]
     ReplayNeedsNoEvaluation,
+    /// A live cluster has no copy to set evaluation tasks up in.
+    #[error(
+        "evaluation on a live cluster is not supported: set evaluate = false or pass --no-evaluate (the evaluation tasks inject faults into fresh copies of a simulated world)"
+    )]
+    LiveNeedsNoEvaluation,
+    /// The live backend cannot reach its cluster or Prometheus.
+    #[error("cannot connect to the live cluster")]
+    Live(#[source] OpsError),
     /// The async runtime cannot be started.
     #[error("cannot start the trial's runtime")]
     Runtime(#[source] std::io::Error),
@@ -247,6 +255,13 @@ pub fn run_trial_with(
     observer: &mut dyn Observer,
 ) -> Result<TrialRecord, TrialError> {
     let _trial = tracing::info_span!("trial", seed = config.seed).entered();
+    // The policy a run checks against is the effective one (narrowed on a live cluster), and
+    // the record says so.
+    let resolved = TrialConfig {
+        policy: config.effective_policy(),
+        ..config.clone()
+    };
+    let config = &resolved;
     let scenario = Arc::new(config.load_scenario()?);
     let base =
         World::new(scenario, config.seed).map_err(|e| TrialError::Scenario(e.to_string()))?;
@@ -456,8 +471,8 @@ pub fn run_trial_with(
     Ok(record)
 }
 
-/// The learning world's backend: the simulator, recorded when the configuration says so, or
-/// a strict replay of a recording.
+/// The learning world's backend: the simulator or a live cluster, recorded when the
+/// configuration says so, or a strict replay of a recording.
 fn learning_ops(config: &TrialConfig, base: &World) -> Result<Box<dyn Operations>, TrialError> {
     let ops = &config.ops;
     if let Some(path) = &ops.replay {
@@ -466,10 +481,25 @@ fn learning_ops(config: &TrialConfig, base: &World) -> Result<Box<dyn Operations
         }
         return Ok(Box::new(OpsReplayer::open(path).map_err(RunError::from)?));
     }
-    let sim = SimulatorOps::new(base.clone());
+    let backend: Box<dyn Operations> = match config.env {
+        Env::Sim => Box::new(SimulatorOps::new(base.clone())),
+        Env::Live => {
+            // TODO: evaluation on a live cluster. The oracles already judge a `Snapshot` that
+            // an API server could fill (through kube-rs), and metric oracles already say when
+            // only the model can judge; what is missing is a fresh starting state per task: a
+            // reset-and-setup endpoint on `odyssey sim serve`, and on a real cluster the setups
+            // that kubectl can apply (workload, manifest edits) run in sequence without reset.
+            if config.evaluate {
+                return Err(TrialError::LiveNeedsNoEvaluation);
+            }
+            let live = LiveOps::connect(&config.live)
+                .map_err(|e| TrialError::Live(OpsError::Live(Box::new(e))))?;
+            Box::new(live)
+        }
+    };
     Ok(match &ops.record {
-        Some(path) => Box::new(OpsRecorder::create(sim, path).map_err(RunError::from)?),
-        None => Box::new(sim),
+        Some(path) => Box::new(OpsRecorder::create(backend, path).map_err(RunError::from)?),
+        None => backend,
     })
 }
 

@@ -35,23 +35,12 @@ impl World {
         match program.as_str() {
             "kubectl" => self.kubectl(args),
             "curl" => self.curl(args),
-            "sleep" => match args {
-                [d] => match parse_sleep(d) {
-                    Ok(ms) => {
-                        self.advance(ms);
-                        CommandOutput::ok("")
-                    }
-                    Err(()) => CommandOutput {
-                        stdout: String::new(),
-                        stderr: format!("sleep: invalid time interval '{d}'\n"),
-                        status: 1,
-                    },
-                },
-                _ => CommandOutput {
-                    stdout: String::new(),
-                    stderr: "sleep: missing operand\n".into(),
-                    status: 1,
-                },
+            "sleep" => match sleep_duration(args) {
+                Ok(ms) => {
+                    self.advance(ms);
+                    CommandOutput::ok("")
+                }
+                Err(out) => out,
             },
             other => CommandOutput {
                 stdout: String::new(),
@@ -84,6 +73,27 @@ impl World {
             }
         }
         (transcript, all_ok)
+    }
+}
+
+/// How long a `sleep` line (the words after `sleep`) waits, or the output GNU sleep prints
+/// when its arguments are wrong. Every backend that runs `sleep` lines reads them here, so the
+/// simulated and the live world agree on what a line means.
+///
+/// # Errors
+/// The [`CommandOutput`] of a failed `sleep`: a missing operand or an invalid interval.
+pub fn sleep_duration(args: &[String]) -> Result<Millis, CommandOutput> {
+    match args {
+        [d] => parse_sleep(d).map_err(|()| CommandOutput {
+            stdout: String::new(),
+            stderr: format!("sleep: invalid time interval '{d}'\n"),
+            status: 1,
+        }),
+        _ => Err(CommandOutput {
+            stdout: String::new(),
+            stderr: "sleep: missing operand\n".into(),
+            status: 1,
+        }),
     }
 }
 

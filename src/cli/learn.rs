@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::config::TrialConfig;
+use crate::config::{Env, TrialConfig};
 use crate::llm::{LanguageModel, Recorder, RecordingHeader};
 use crate::report;
 use crate::trial::{Observer, run_trial_with};
@@ -42,6 +42,26 @@ pub struct LearnArgs {
     /// Start from this skill library (e.g. another run's skills/round-5.json).
     #[arg(long, value_name = "FILE")]
     pub library: Option<PathBuf>,
+    /// Skip the evaluation set (required on a live cluster, which has no copies to set
+    /// evaluation tasks up in).
+    #[arg(long)]
+    pub no_evaluate: bool,
+    /// The world: sim (the simulated Sock Shop in process) or live (a cluster through
+    /// kubectl and Prometheus over HTTP).
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<Env>,
+    /// The live cluster's kubeconfig.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context; its current context when absent.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// The live cluster's Prometheus, as this machine reaches it (e.g. a port-forward).
+    #[arg(long, value_name = "URL")]
+    pub prometheus_url: Option<String>,
+    /// On a live cluster, print state-changing kubectl commands instead of running them.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Where to write the run (trace.jsonl, skills/, rounds.csv); must not hold another run.
     #[arg(long, value_name = "DIR", default_value = "runs/latest")]
     pub out: PathBuf,
@@ -77,6 +97,33 @@ impl LearnArgs {
         }
         if let Some(dir) = &self.eval_tasks {
             config.eval_tasks = Some(dir.clone());
+        }
+        if self.no_evaluate {
+            config.evaluate = false;
+        }
+        if let Some(env) = self.env {
+            config.env = env;
+        }
+        if let Some(path) = &self.kubeconfig {
+            config.live.kubeconfig = Some(path.clone());
+        }
+        if let Some(context) = &self.context {
+            config.live.context = Some(context.clone());
+        }
+        if let Some(url) = &self.prometheus_url {
+            config.live.prometheus_url = Some(url.clone());
+        }
+        if self.dry_run {
+            config.live.dry_run = true;
+        }
+        let live_options = self.kubeconfig.is_some()
+            || self.context.is_some()
+            || self.prometheus_url.is_some()
+            || self.dry_run;
+        if live_options && config.env != Env::Live {
+            anyhow::bail!(
+                "--kubeconfig, --context, --prometheus-url and --dry-run apply to a live cluster: add --env live"
+            );
         }
         Ok(config)
     }

@@ -1,8 +1,10 @@
-//! Oracles: judgements of an evaluation task over the true state of the simulated world.
+//! Oracles: judgements of an evaluation task over the true state of the world, taken as a
+//! typed [`Snapshot`].
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -95,6 +97,52 @@ impl Oracle {
     }
 }
 
+/// The state an oracle judges: the cluster's objects at one instant, and the true metrics of
+/// the task's component when the world can tell them.
+///
+/// A simulated world fills every part ([`Snapshot::of_world`]). A live cluster can fill the
+/// objects from its API server, but has no ground truth for metrics: `truth` is `None`, and
+/// the oracles that need it say so instead of judging.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// The instant the snapshot was taken.
+    pub now: Timestamp,
+    /// Every deployment.
+    pub deployments: BTreeMap<ObjectKey, Deployment>,
+    /// Every pod.
+    pub pods: BTreeMap<ObjectKey, Pod>,
+    /// Every horizontal pod autoscaler.
+    pub hpas: BTreeMap<ObjectKey, HorizontalPodAutoscaler>,
+    /// The true metrics of the task's component; only a simulator has them.
+    pub truth: Option<Truth>,
+}
+
+/// True metrics of one component, from the simulator's metrics model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Truth {
+    /// The true P99 request latency in seconds, when the component serves requests.
+    pub p99_seconds: Option<f64>,
+    /// The true CPU usage in cores, over all its pods.
+    pub cpu_cores: f64,
+}
+
+impl Snapshot {
+    /// The state of `world` now, with the true metrics of `service` in `namespace`.
+    pub fn of_world(world: &World, namespace: &str, service: &str) -> Snapshot {
+        let state = world.state();
+        Snapshot {
+            now: world.clock().now(),
+            deployments: state.deployments.clone(),
+            pods: state.pods.clone(),
+            hpas: state.hpas.clone(),
+            truth: Some(Truth {
+                p99_seconds: world.true_p99_seconds(namespace, service),
+                cpu_cores: world.true_cpu_cores(namespace, service),
+            }),
+        }
+    }
+}
+
 /// What every deployment looked like when the task began: spec replicas, images, variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Baseline {
@@ -132,12 +180,11 @@ fn fingerprint(d: &Deployment) -> String {
 }
 
 impl Baseline {
-    /// Takes the baseline of `world` now.
-    pub fn take(world: &World) -> Self {
+    /// Takes the baseline of the world in `snapshot`.
+    pub fn take(snapshot: &Snapshot) -> Self {
         Self {
-            started: world.clock().now(),
-            deployments: world
-                .state()
+            started: snapshot.now,
+            deployments: snapshot
                 .deployments
                 .iter()
                 .map(|(k, d)| (k.clone(), fingerprint(d)))
@@ -146,9 +193,8 @@ impl Baseline {
     }
 
     /// Deployments other than `except` that differ from the baseline.
-    fn changed_others(&self, world: &World, except: &ObjectKey) -> Vec<String> {
-        let now: BTreeMap<&ObjectKey, String> = world
-            .state()
+    fn changed_others(&self, snapshot: &Snapshot, except: &ObjectKey) -> Vec<String> {
+        let now: BTreeMap<&ObjectKey, String> = snapshot
             .deployments
             .iter()
             .map(|(k, d)| (k, fingerprint(d)))
@@ -185,14 +231,13 @@ fn pod_ready(pod: &Pod) -> bool {
             .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
-fn pods_of<'w>(world: &'w World, key: &ObjectKey, deployment: &Deployment) -> Vec<&'w Pod> {
+fn pods_of<'s>(snapshot: &'s Snapshot, key: &ObjectKey, deployment: &Deployment) -> Vec<&'s Pod> {
     let selector = deployment
         .spec
         .as_ref()
         .and_then(|s| s.selector.match_labels.clone())
         .unwrap_or_default();
-    world
-        .state()
+    snapshot
         .pods
         .iter()
         .filter(|(k, p)| {
@@ -218,13 +263,19 @@ fn reported_number(report: &ResultFields, metric: Metric) -> Option<f64> {
     })
 }
 
-/// The true value of a metric, from the simulator's metrics model.
-fn true_metric(world: &World, namespace: &str, service: &str, metric: Metric) -> Option<f64> {
-    match metric {
-        Metric::P99LatencySeconds => world.true_p99_seconds(namespace, service),
-        Metric::CpuCores => Some(world.true_cpu_cores(namespace, service)),
-    }
+/// The true value of a metric of the task's component: `Err` with the reason when the
+/// snapshot has no ground truth at all (a live cluster), `Ok(None)` when the simulator has
+/// none for this metric.
+fn true_metric(snapshot: &Snapshot, metric: Metric) -> Result<Option<f64>, &'static str> {
+    let truth = snapshot.truth.ok_or(NO_TRUTH)?;
+    Ok(match metric {
+        Metric::P99LatencySeconds => truth.p99_seconds,
+        Metric::CpuCores => Some(truth.cpu_cores),
+    })
 }
+
+/// Why a metric oracle cannot judge a live cluster.
+const NO_TRUTH: &str = "no ground truth: true metrics exist only in a simulated world, so only the model can judge this task";
 
 /// The CPU limit of the component's main container, in cores.
 fn cpu_limit_cores(deployment: &Deployment) -> Option<f64> {
@@ -243,14 +294,16 @@ fn cpu_limit_cores(deployment: &Deployment) -> Option<f64> {
 
 /// Judges `task` over the world after the agents finished; `report` is the manager's combined
 /// result, used only by oracles that judge a report.
+///
+/// An oracle that needs true metrics fails with a reason that says so when `snapshot` has none.
 pub fn judge(
     task: &EvalTask,
-    world: &World,
+    snapshot: &Snapshot,
     baseline: &Baseline,
     report: &ResultFields,
 ) -> Verdict {
     let key = ObjectKey::new(task.namespace.clone(), task.component.clone());
-    let Some(deployment) = world.state().deployments.get(&key) else {
+    let Some(deployment) = snapshot.deployments.get(&key) else {
         return verdict(
             false,
             format!("deployment {}/{} does not exist", key.namespace, key.name),
@@ -261,11 +314,11 @@ pub fn judge(
         .as_ref()
         .and_then(|s| s.replicas)
         .unwrap_or(1);
-    let pods = pods_of(world, &key, deployment);
+    let pods = pods_of(snapshot, &key, deployment);
     let ready = pods.iter().filter(|p| pod_ready(p)).count() as i32;
     let all_ready =
         ready == spec_replicas && pods.len() as i32 == spec_replicas && spec_replicas > 0;
-    let others = baseline.changed_others(world, &key);
+    let others = baseline.changed_others(snapshot, &key);
     let untouched = |v: Verdict| {
         if v.success && !others.is_empty() {
             verdict(
@@ -324,7 +377,7 @@ pub fn judge(
             min_replicas_at_least,
             max_replicas_at_least,
         } => {
-            let hpa = world.state().hpas.iter().find(|(k, h)| {
+            let hpa = snapshot.hpas.iter().find(|(k, h)| {
                 k.namespace == key.namespace
                     && h.spec
                         .as_ref()
@@ -381,14 +434,15 @@ pub fn judge(
             let Some(reported) = reported_number(report, *metric) else {
                 return verdict(false, format!("the report has no {metric:?} value"));
             };
-            match true_metric(world, &task.namespace, &task.component, *metric) {
-                None => verdict(
+            match true_metric(snapshot, *metric) {
+                Err(why) => verdict(false, format!("reported {reported}; {why}")),
+                Ok(None) => verdict(
                     false,
                     format!(
                         "reported {reported}; no ground truth for {metric:?} in this simulator"
                     ),
                 ),
-                Some(truth) => {
+                Ok(Some(truth)) => {
                     let error = if truth == 0.0 {
                         reported.abs()
                     } else {
@@ -401,20 +455,21 @@ pub fn judge(
                 }
             }
         }
-        Oracle::LatencyBelow { seconds } => match true_metric(
-            world,
-            &task.namespace,
-            &task.component,
-            Metric::P99LatencySeconds,
-        ) {
-            None => verdict(false, "no ground truth for latency in this simulator"),
-            Some(p99) => verdict(
-                p99 < *seconds && all_ready,
-                format!("true P99 {p99:.3}s, bound {seconds}s, {ready}/{spec_replicas} ready"),
-            ),
-        },
+        Oracle::LatencyBelow { seconds } => {
+            match true_metric(snapshot, Metric::P99LatencySeconds) {
+                Err(why) => verdict(false, why),
+                Ok(None) => verdict(false, "no ground truth for latency in this simulator"),
+                Ok(Some(p99)) => verdict(
+                    p99 < *seconds && all_ready,
+                    format!("true P99 {p99:.3}s, bound {seconds}s, {ready}/{spec_replicas} ready"),
+                ),
+            }
+        }
         Oracle::CpuBelowLimit { fraction } => {
-            let cores = world.true_cpu_cores(&task.namespace, &task.component);
+            let cores = match true_metric(snapshot, Metric::CpuCores) {
+                Err(why) => return verdict(false, why),
+                Ok(cores) => cores.unwrap_or(0.0),
+            };
             let Some(limit) = cpu_limit_cores(deployment) else {
                 return verdict(false, "the component's container has no CPU limit");
             };
@@ -427,5 +482,51 @@ pub fn judge(
                 ),
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // Tests fail loudly on a missing value.
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::simulator::Scenario;
+
+    fn task(name: &str) -> EvalTask {
+        super::super::embedded_sock_shop()
+            .into_iter()
+            .find(|t| t.name == name)
+            .unwrap()
+    }
+
+    #[test]
+    fn object_oracles_judge_a_snapshot_without_ground_truth_and_metric_oracles_say_they_cannot() {
+        let world = World::new(Arc::new(Scenario::embedded_sock_shop()), 1).unwrap();
+        let healthy = task("healthy_check");
+        let mut snapshot = Snapshot::of_world(&world, &healthy.namespace, &healthy.component);
+        let baseline = Baseline::take(&snapshot);
+        let report: ResultFields = serde_json::from_str(r#"{"healthy": true}"#).unwrap();
+        let with_truth = judge(&healthy, &snapshot, &baseline, &report);
+
+        // A live cluster's snapshot: the same objects, no true metrics.
+        snapshot.truth = None;
+        let without = judge(&healthy, &snapshot, &baseline, &report);
+        assert_eq!(without, with_truth);
+        assert!(without.success, "{}", without.reason);
+
+        let metric = super::super::embedded_sock_shop()
+            .into_iter()
+            .find(|t| t.oracle.reads_metrics() && t.oracle.judges_report())
+            .unwrap();
+        let report: ResultFields =
+            serde_json::from_str(r#"{"p99_latency_seconds": 0.1, "cpu_cores": 0.1}"#).unwrap();
+        let verdict = judge(&metric, &snapshot, &baseline, &report);
+        assert!(!verdict.success);
+        assert!(
+            verdict.reason.contains("only the model can judge"),
+            "{}",
+            verdict.reason
+        );
     }
 }

@@ -2,16 +2,19 @@
 //! status out, over several backends.
 //!
 //! Everything above this module talks to an [`Operations`] backend and never knows which one it
-//! has: the in-process simulator ([`SimulatorOps`]), or recorded responses ([`OpsRecorder`]
-//! wraps any backend, [`OpsReplayer`] answers from a recording, strictly). Commands from a model
+//! has: the in-process simulator ([`SimulatorOps`]), a live cluster through the real kubectl
+//! and Prometheus over HTTP ([`LiveOps`]), or recorded responses ([`OpsRecorder`] wraps any
+//! backend, [`OpsReplayer`] answers from a recording, strictly). Commands from a model
 //! pass through [`crate::policy`] before they reach a backend.
 
+pub mod live;
 mod record;
 mod sim;
 
 use serde::{Deserialize, Serialize};
 
 use crate::simulator::World;
+pub use live::{LiveClock, LiveConfig, LiveError, LiveOps};
 pub use record::{OpsRecorder, OpsReplayer, RecordedOp};
 pub use sim::SimulatorOps;
 
@@ -84,6 +87,10 @@ pub enum OpsError {
         #[source]
         source: serde_json::Error,
     },
+    /// The live backend's harness failed: a binary, the kubeconfig, Prometheus or the
+    /// simulator's clock (see [`LiveError`]).
+    #[error(transparent)]
+    Live(Box<LiveError>),
 }
 
 /// A world that commands and queries can be run against.

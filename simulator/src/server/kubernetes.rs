@@ -103,6 +103,21 @@ pub(crate) fn handle(world: &mut World, req: &ApiRequest) -> Reply {
     {
         return endpoint_slices(world, req, rp.namespace);
     }
+    if (
+        rp.group,
+        rp.version,
+        rp.plural,
+        rp.name,
+        req.method.as_str(),
+    ) == (
+        "autoscaling",
+        "v1",
+        "horizontalpodautoscalers",
+        None,
+        "POST",
+    ) {
+        return create_autoscaler_v1(world, req, rp.namespace.unwrap_or(""));
+    }
     let Some(info) = served(rp.group, rp.version, rp.plural) else {
         return status::no_route();
     };
@@ -286,7 +301,7 @@ fn patch_object(
             );
         }
     };
-    let body = String::from_utf8_lossy(&req.body);
+    let body = virtual_restart_stamp(world, &String::from_utf8_lossy(&req.body));
     match patch::patch(world, kind, ns, name, patch_type, &body) {
         Ok(_) => match world.get(kind, ns, name) {
             Some(o) => Reply::json(200, &o.to_json()),
@@ -294,6 +309,153 @@ fn patch_object(
         },
         Err(out) => status::from_command_error(&out),
     }
+}
+
+/// `POST /apis/autoscaling/v1/.../horizontalpodautoscalers`, as `kubectl autoscale` sends it:
+/// an autoscaler named after the deployment it targets, with an optional CPU utilisation
+/// target. It is created by [`World::autoscale`], the operation the interpreter's `autoscale`
+/// uses, and answered in `autoscaling/v1`.
+///
+/// Other creations are not served yet (see the module's known gaps).
+fn create_autoscaler_v1(world: &mut World, req: &ApiRequest, ns: &str) -> Reply {
+    let asked = if req
+        .content_type
+        .starts_with("application/vnd.kubernetes.protobuf")
+    {
+        AutoscalerRequest::from_protobuf(&req.body)
+    } else {
+        AutoscalerRequest::from_json(&req.body)
+    };
+    let asked = match asked {
+        Ok(a) => a,
+        Err(message) => return status::status(400, "BadRequest", &message, None),
+    };
+    let name = asked.name.clone();
+    let invalid = |why: &str| {
+        status::status(
+            422,
+            "Invalid",
+            &format!("HorizontalPodAutoscaler.autoscaling \"{name}\" is invalid: {why}"),
+            None,
+        )
+    };
+    if asked.target_kind != "Deployment" || asked.target_name != name {
+        return invalid(
+            "the simulated server creates autoscalers named after the Deployment they target only",
+        );
+    }
+    let Some(max) = asked.max else {
+        return invalid("spec.maxReplicas: Required value");
+    };
+    let (min, cpu) = (asked.min, asked.cpu);
+    if let Err(e) = world.autoscale(ns, &name, min, max, cpu) {
+        return status::from_api_error(&e);
+    }
+    let Some(created) = world.get(ResourceKind::HorizontalPodAutoscaler, ns, &name) else {
+        return status::not_found("horizontalpodautoscalers.autoscaling", &name);
+    };
+    let v2 = created.to_json();
+    let mut spec = json!({
+        "scaleTargetRef": v2["spec"]["scaleTargetRef"],
+        "maxReplicas": max,
+    });
+    if let Some(min) = min {
+        spec["minReplicas"] = json!(min);
+    }
+    if let Some(cpu) = cpu {
+        spec["targetCPUUtilizationPercentage"] = json!(cpu);
+    }
+    Reply::json(
+        201,
+        &json!({
+            "kind": "HorizontalPodAutoscaler",
+            "apiVersion": "autoscaling/v1",
+            "metadata": v2["metadata"],
+            "spec": spec,
+            "status": {"currentReplicas": 0, "desiredReplicas": 0},
+        }),
+    )
+}
+
+/// What an `autoscaling/v1` creation asks for.
+struct AutoscalerRequest {
+    name: String,
+    target_kind: String,
+    target_name: String,
+    min: Option<i32>,
+    max: Option<i32>,
+    cpu: Option<i32>,
+}
+
+impl AutoscalerRequest {
+    fn from_json(body: &[u8]) -> Result<AutoscalerRequest, String> {
+        let body: Value = serde_json::from_slice(body)
+            .map_err(|e| format!("the body of the request is not JSON: {e}"))?;
+        let spec = &body["spec"];
+        let int = |v: &Value| v.as_i64().and_then(|n| i32::try_from(n).ok());
+        let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+        Ok(AutoscalerRequest {
+            name: text(&body["metadata"]["name"]),
+            target_kind: text(&spec["scaleTargetRef"]["kind"]),
+            target_name: text(&spec["scaleTargetRef"]["name"]),
+            min: int(&spec["minReplicas"]),
+            max: int(&spec["maxReplicas"]),
+            cpu: int(&spec["targetCPUUtilizationPercentage"]),
+        })
+    }
+
+    /// Field numbers from `k8s.io/api/autoscaling/v1/generated.proto` and the `ObjectMeta` of
+    /// `apimachinery`: object {1 metadata, 2 spec}, metadata {1 name}, spec {1 scaleTargetRef,
+    /// 2 minReplicas, 3 maxReplicas, 4 targetCPUUtilizationPercentage}, reference {1 kind,
+    /// 2 name}.
+    fn from_protobuf(body: &[u8]) -> Result<AutoscalerRequest, String> {
+        use super::protobuf::{bytes, fields, int32, string, unwrap_object};
+
+        let read = || -> Result<AutoscalerRequest, super::protobuf::ProtoError> {
+            let object = fields(unwrap_object(body)?)?;
+            let meta = fields(bytes(&object, 1).unwrap_or_default())?;
+            let spec = fields(bytes(&object, 2).unwrap_or_default())?;
+            let target = fields(bytes(&spec, 1).unwrap_or_default())?;
+            Ok(AutoscalerRequest {
+                name: string(&meta, 1).unwrap_or_default(),
+                target_kind: string(&target, 1).unwrap_or_default(),
+                target_name: string(&target, 2).unwrap_or_default(),
+                min: int32(&spec, 2),
+                max: int32(&spec, 3),
+                cpu: int32(&spec, 4),
+            })
+        };
+        read().map_err(|e| e.to_string())
+    }
+}
+
+/// The annotation `kubectl rollout restart` stamps on a pod template.
+const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
+
+/// `body` with a `rollout restart` stamp set to the virtual now. kubectl stamps the template
+/// with its own wall-clock time, which would make the template (and so its hash, the names of
+/// the new pods and everything printed after) depend on when the command ran; the served
+/// world admits virtual time only, so it stamps the instant the in-process `rollout restart`
+/// stamps. Any other body is returned as it is.
+fn virtual_restart_stamp(world: &World, body: &str) -> String {
+    let Ok(mut patch) = serde_json::from_str::<Value>(body) else {
+        return body.to_string();
+    };
+    let Some(stamp) = patch
+        .pointer_mut("/spec/template/metadata/annotations")
+        .and_then(|a| a.get_mut(RESTARTED_AT))
+        .filter(|v| v.is_string())
+    else {
+        return body.to_string();
+    };
+    *stamp = Value::String(
+        world
+            .clock()
+            .now()
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string(),
+    );
+    patch.to_string()
 }
 
 fn delete(world: &mut World, req: &ApiRequest, kind: ResourceKind, ns: &str, name: &str) -> Reply {

@@ -22,6 +22,10 @@
 //! line without the latency that [`World::kubectl`] adds); the conformance test does both
 //! sides that way.
 //!
+//! No client's wall clock enters the world either: the `kubectl.kubernetes.io/restartedAt`
+//! stamp that `kubectl rollout restart` sends from its own clock is replaced by the virtual
+//! now, the stamp the in-process `rollout restart` writes.
+//!
 //! # Bounds
 //! Request bodies over [`Limits::max_body`] get `413` as a Kubernetes `Status`; Prometheus
 //! queries longer than [`Limits::max_query_len`] and results with more than
@@ -33,7 +37,8 @@
 //!   terminate, `rollout status` on an unfinished rollout) waits until its own timeout. The fix
 //!   is a watch that lets virtual time run while it waits, as the in-process waiting verbs do,
 //!   and streams the changes it sees.
-//! - Creation (`POST`), `PUT` of whole objects and `/openapi` are not served, so `kubectl
+//! - Creation (`POST`) is served for autoscalers only (what `kubectl autoscale` sends);
+//!   other creations, `PUT` of whole objects and `/openapi` are not served, so `kubectl
 //!   apply` and `create` fail; the fix is to route them to [`World::apply`].
 //! - No `coordination.k8s.io` Lease per node, so `describe node` prints a lease error.
 //! - `discovery.k8s.io` EndpointSlices are served for listing only and are not in discovery.
@@ -42,6 +47,7 @@ pub(crate) mod discovery;
 pub(crate) mod kubernetes;
 pub(crate) mod metrics_api;
 pub(crate) mod prometheus;
+pub(crate) mod protobuf;
 pub(crate) mod status;
 
 use std::net::SocketAddr;

@@ -154,6 +154,16 @@ fn cases() -> Vec<Case> {
         ]),
         case(&["patch deploy carts -n sock-shop --type=merge -p '{\"spec\":{\"replicas\":2}}'"]),
         case(&["patch deploy nosuch -n sock-shop -p '{\"spec\":{\"replicas\":2}}'"]),
+        case(&[
+            "autoscale deploy carts --min=1 --max=5 --cpu-percent=50 -n sock-shop",
+            "get hpa -n sock-shop",
+            "autoscale deploy carts --max=5 -n sock-shop",
+        ]),
+        case(&["autoscale deploy nosuch --max=5 -n sock-shop"]),
+        case(&[
+            "rollout restart deploy/carts -n sock-shop",
+            "get deploy carts -n sock-shop -o jsonpath={.spec.template.metadata.annotations}",
+        ]),
         case(&["delete pod {pod} -n sock-shop --wait=false"]),
         case(&["delete pod nosuch -n sock-shop"]),
         case(&["top pod -n sock-shop"]),

@@ -1,0 +1,498 @@
+//! The live backend: a real cluster through the real `kubectl` binary, Prometheus over HTTP.
+//!
+//! # What runs
+//! A command line is split as a shell would split it (no shell ever runs) and dispatched on
+//! its program:
+//! - `kubectl`: the binary (on `PATH` or configured) with the configured kubeconfig and
+//!   context put first on its command line, so a line can never talk to another cluster;
+//! - `curl`: the binary, with `--proto =http,https` and one `--connect-to` per in-cluster
+//!   Prometheus name, so `http://prometheus.monitoring:9090/...` (the address the running
+//!   state shows) reaches the configured Prometheus URL while the line and curl's messages
+//!   stay exactly as typed;
+//! - `sleep`: read as the simulator reads it, and waited on the backend's clock.
+//!
+//! Every process runs with a deadline and a cap on its output. A PromQL query goes to
+//! `/api/v1/query` of the Prometheus URL.
+//!
+//! # Errors: the world's or the harness's
+//! What kubectl, the API server, curl or Prometheus answer, errors included, is an
+//! [`OpsOutput`] and reaches the agent as environment feedback; so does a command stopped at
+//! its deadline. A fault of the harness itself stops the trial with an [`OpsError`]: a binary
+//! that cannot be started, an unreadable kubeconfig or unknown context (found by
+//! [`LiveOps::connect`]), a Prometheus that cannot be reached for a query, a simulator clock
+//! that does not answer.
+//!
+//! # The clock
+//! The in-process simulator lets [`COMMAND_LATENCY`] of virtual time pass before every kubectl
+//! or curl line and runs `sleep` in virtual time. With [`LiveClock::Simulator`] this backend
+//! does the same to a served simulator (`odyssey sim serve`) through its `/sim/v1/advance`
+//! endpoint, whose requests are the only thing that moves that world's clock; the two
+//! backends then see the same world at the same instants and print the same bytes. With
+//! [`LiveClock::Wall`] (a real cluster) time passes by itself and `sleep` waits for real, up to
+//! [`LiveConfig::max_sleep_secs`].
+//!
+//! # Known gaps
+//! - State is read through kubectl only (the running state's own commands). kube-rs is not a
+//!   dependency yet; it is what would fill the oracles' `Snapshot` for evaluation on a live
+//!   cluster (see `crate::trial`).
+//! - curl is connected to Prometheus for the in-cluster DNS names in
+//!   [`LiveConfig::prometheus_hosts`]; the service's cluster IP and the node port, which the
+//!   simulator also answers on, are not mapped and fail to connect.
+//!
+//! # Dry run
+//! With [`LiveConfig::dry_run`], a state-changing kubectl line ([`crate::policy::changes_state`])
+//! is not run: the backend answers with the line it would have run, status 0.
+
+mod http;
+mod process;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Operations, OpsError, OpsOutput, OpsRequest};
+use crate::policy;
+use crate::simulator::Millis;
+use crate::simulator::kubectl::run::COMMAND_LATENCY;
+use crate::simulator::kubectl::shell;
+use crate::simulator::session::sleep_duration;
+pub use http::HttpError;
+pub use process::SpawnError;
+
+/// How time passes for a live backend.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LiveClock {
+    /// A real cluster: time passes by itself; `sleep` waits for real.
+    #[default]
+    Wall,
+    /// A served simulator: the backend moves its virtual clock as the in-process backend
+    /// moves its own, through `POST /sim/v1/advance` on the Kubernetes address.
+    Simulator,
+}
+
+/// The live backend's settings: the `[live]` table of a trial configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LiveConfig {
+    /// The kubeconfig file; required.
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context; its current context when absent.
+    pub context: Option<String>,
+    /// The Prometheus base URL as this machine reaches it (a port-forward), e.g.
+    /// `http://127.0.0.1:9090`; required.
+    pub prometheus_url: Option<String>,
+    /// The kubectl binary: a path, or a name looked up on `PATH`.
+    pub kubectl: PathBuf,
+    /// The curl binary: a path, or a name looked up on `PATH`.
+    pub curl: PathBuf,
+    /// kubectl's cache directory (`--cache-dir`); kubectl's own default when absent.
+    pub cache_dir: Option<PathBuf>,
+    /// Seconds a command may run before it is stopped.
+    pub timeout_secs: u64,
+    /// Bytes kept of each of a command's stdout and stderr.
+    pub output_cap: usize,
+    /// The namespaces commands may name on this cluster, unless the policy has its own scope.
+    pub namespaces: Vec<String>,
+    /// Print state-changing kubectl lines instead of running them.
+    pub dry_run: bool,
+    /// How time passes.
+    pub clock: LiveClock,
+    /// The `host:port` names by which lines address Prometheus inside the cluster; curl is
+    /// told to connect them to [`LiveConfig::prometheus_url`].
+    pub prometheus_hosts: Vec<String>,
+    /// The longest one `sleep` line waits on the wall clock, in seconds.
+    pub max_sleep_secs: u64,
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        Self {
+            kubeconfig: None,
+            context: None,
+            prometheus_url: None,
+            kubectl: PathBuf::from("kubectl"),
+            curl: PathBuf::from("curl"),
+            cache_dir: None,
+            timeout_secs: 30,
+            output_cap: 1024 * 1024,
+            namespaces: vec!["sock-shop".to_owned()],
+            dry_run: false,
+            clock: LiveClock::Wall,
+            prometheus_hosts: [
+                "prometheus.monitoring:9090",
+                "prometheus.monitoring.svc:9090",
+                "prometheus.monitoring.svc.cluster.local:9090",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+            max_sleep_secs: 300,
+        }
+    }
+}
+
+/// Why a live backend could not be set up or could not go on: faults of the harness, never of
+/// the world.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// A required setting is missing or malformed.
+    #[error("live backend: {0}")]
+    Config(String),
+    /// The kubeconfig cannot be read.
+    #[error("live backend: cannot read kubeconfig {path}")]
+    Kubeconfig {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A binary cannot be started.
+    #[error("live backend")]
+    Spawn(#[from] SpawnError),
+    /// kubectl cannot use the kubeconfig or context.
+    #[error("live backend: kubectl cannot use kubeconfig {path} (context {context}): {message}")]
+    Cluster {
+        /// The kubeconfig.
+        path: PathBuf,
+        /// The context asked for, or `current`.
+        context: String,
+        /// What kubectl said.
+        message: String,
+    },
+    /// Prometheus cannot be reached.
+    #[error("live backend: Prometheus at {url} cannot be reached")]
+    Prometheus {
+        /// The base URL.
+        url: String,
+        /// The cause.
+        #[source]
+        source: HttpError,
+    },
+    /// The simulator's clock cannot be moved.
+    #[error("live backend: the simulator's clock at {url} did not move")]
+    Clock {
+        /// The advance endpoint.
+        url: String,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// A real cluster (or a served simulator) as an operations backend.
+#[derive(Debug)]
+pub struct LiveOps {
+    config: LiveConfig,
+    kubeconfig: PathBuf,
+    prometheus: String,
+    /// The API server's URL, as the kubeconfig names it.
+    server: String,
+}
+
+impl LiveOps {
+    /// Checks the settings and the cluster: the kubeconfig is read, kubectl is asked for the
+    /// context's server (which proves the binary, the file and the context), and Prometheus is
+    /// asked a trivial query.
+    ///
+    /// # Errors
+    /// [`LiveError`] naming what is missing or unreachable.
+    pub fn connect(config: &LiveConfig) -> Result<LiveOps, LiveError> {
+        let kubeconfig = config.kubeconfig.clone().ok_or_else(|| {
+            LiveError::Config("a kubeconfig is required (--kubeconfig FILE)".to_owned())
+        })?;
+        std::fs::read(&kubeconfig).map_err(|source| LiveError::Kubeconfig {
+            path: kubeconfig.clone(),
+            source,
+        })?;
+        let prometheus = config
+            .prometheus_url
+            .clone()
+            .ok_or_else(|| {
+                LiveError::Config("a Prometheus URL is required (--prometheus-url URL)".to_owned())
+            })?
+            .trim_end_matches('/')
+            .to_owned();
+        http::HttpUrl::parse(&prometheus)
+            .map_err(|e| LiveError::Config(format!("--prometheus-url: {e}")))?;
+        if config.timeout_secs == 0 {
+            return Err(LiveError::Config(
+                "timeout_secs must be at least 1".to_owned(),
+            ));
+        }
+        for host in &config.prometheus_hosts {
+            if !host.rsplit_once(':').is_some_and(|(h, p)| {
+                !h.is_empty() && p.parse::<u16>().is_ok() && !h.contains(['/', ' '])
+            }) {
+                return Err(LiveError::Config(format!(
+                    "prometheus_hosts entry {host:?} is not host:port"
+                )));
+            }
+        }
+
+        let mut ops = LiveOps {
+            config: config.clone(),
+            kubeconfig,
+            prometheus,
+            server: String::new(),
+        };
+        let words: Vec<String> = ["config", "view", "--minify", "-o"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .chain(["jsonpath={.clusters[0].cluster.server}".to_owned()])
+            .collect();
+        let out = ops.kubectl(&words)?;
+        if out.status != 0 || out.stdout.trim().is_empty() {
+            return Err(LiveError::Cluster {
+                path: ops.kubeconfig.clone(),
+                context: config
+                    .context
+                    .clone()
+                    .unwrap_or_else(|| "current".to_owned()),
+                message: out.stderr.trim().to_owned(),
+            });
+        }
+        ops.server = out.stdout.trim().trim_end_matches('/').to_owned();
+        ops.query("vector(1)")?;
+        tracing::info!(server = %ops.server, prometheus = %ops.prometheus, dry_run = config.dry_run, "live backend connected");
+        Ok(ops)
+    }
+
+    fn bounds(&self) -> process::Bounds {
+        process::Bounds {
+            timeout: Duration::from_secs(self.config.timeout_secs),
+            cap: self.config.output_cap,
+        }
+    }
+
+    /// Runs kubectl with the backend's kubeconfig and context before `args`.
+    fn kubectl(&self, args: &[String]) -> Result<OpsOutput, LiveError> {
+        let mut words = vec![format!("--kubeconfig={}", self.kubeconfig.display())];
+        if let Some(context) = &self.config.context {
+            words.push(format!("--context={context}"));
+        }
+        if let Some(dir) = &self.config.cache_dir {
+            words.push(format!("--cache-dir={}", dir.display()));
+        }
+        words.extend_from_slice(args);
+        let out = process::run(&self.config.kubectl, &words, &["KUBECONFIG"], self.bounds())?;
+        Ok(OpsOutput {
+            stdout: out.stdout,
+            stderr: out.stderr,
+            status: out.status,
+        })
+    }
+
+    /// Runs curl with the Prometheus names connected to the Prometheus URL.
+    fn curl(&self, args: &[String]) -> Result<OpsOutput, LiveError> {
+        let target = http::HttpUrl::parse(&self.prometheus)
+            .map_err(|e| LiveError::Config(e.to_string()))?
+            .authority;
+        let mut words = vec!["--proto".to_owned(), "=http,https".to_owned()];
+        for host in &self.config.prometheus_hosts {
+            words.push("--connect-to".to_owned());
+            words.push(format!("{host}:{target}"));
+        }
+        words.extend_from_slice(args);
+        let out = process::run(&self.config.curl, &words, &[], self.bounds())?;
+        Ok(OpsOutput {
+            stdout: out.stdout,
+            stderr: out.stderr,
+            status: out.status,
+        })
+    }
+
+    /// One instant PromQL query: the API's JSON body, status 0 for HTTP 200 and 22 otherwise
+    /// (as `curl -f` would report it).
+    fn query(&self, query: &str) -> Result<OpsOutput, LiveError> {
+        let url = format!(
+            "{}/api/v1/query?query={}",
+            self.prometheus,
+            http::encode_component(query)
+        );
+        let answer = http::request(
+            "GET",
+            &url,
+            Duration::from_secs(self.config.timeout_secs),
+            self.config.output_cap,
+        )
+        .map_err(|source| LiveError::Prometheus {
+            url: self.prometheus.clone(),
+            source,
+        })?;
+        Ok(OpsOutput {
+            stdout: answer.body,
+            stderr: String::new(),
+            status: if answer.status == 200 { 0 } else { 22 },
+        })
+    }
+
+    /// Lets `d` pass: on a served simulator's virtual clock, or on the wall clock (capped).
+    fn pass(&self, d: Millis) -> Result<(), LiveError> {
+        match self.config.clock {
+            LiveClock::Wall => {
+                let cap = Duration::from_secs(self.config.max_sleep_secs);
+                let wanted = Duration::from_millis(u64::try_from(d.0).unwrap_or(0));
+                std::thread::sleep(wanted.min(cap));
+                Ok(())
+            }
+            LiveClock::Simulator => {
+                let url = format!("{}/sim/v1/advance?milliseconds={}", self.server, d.0);
+                let clock = |source: Box<dyn std::error::Error + Send + Sync>| LiveError::Clock {
+                    url: url.clone(),
+                    source,
+                };
+                let answer = http::request("POST", &url, Duration::from_secs(10), 4096)
+                    .map_err(|e| clock(Box::new(e)))?;
+                if answer.status != 200 {
+                    return Err(clock(
+                        format!("status {}: {}", answer.status, answer.body.trim()).into(),
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The latency every command takes in the simulator; real clusters take their own.
+    fn before_command(&self) -> Result<(), LiveError> {
+        match self.config.clock {
+            LiveClock::Wall => Ok(()),
+            LiveClock::Simulator => self.pass(COMMAND_LATENCY),
+        }
+    }
+
+    fn run_line(&self, line: &str) -> Result<OpsOutput, LiveError> {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            return Ok(OpsOutput::default());
+        }
+        let words = match shell::split(trimmed) {
+            Ok(words) => words,
+            Err(e) => {
+                return Ok(OpsOutput {
+                    stdout: String::new(),
+                    stderr: format!("{e}\n"),
+                    status: 2,
+                });
+            }
+        };
+        let Some((program, args)) = words.split_first() else {
+            return Ok(OpsOutput::default());
+        };
+        match program.as_str() {
+            "kubectl" => {
+                if let Some(flag) = policy::cluster_override(args) {
+                    // The policy refuses these before a line gets here; this backend never
+                    // lets a line choose its cluster, whoever sends it.
+                    return Ok(OpsOutput {
+                        stdout: String::new(),
+                        stderr: format!(
+                            "error: {flag} is set by the live backend and may not be given on the command line\n"
+                        ),
+                        status: 1,
+                    });
+                }
+                if self.config.dry_run && policy::changes_state(&words) {
+                    tracing::info!(line = trimmed, "dry run: state-changing command not run");
+                    return Ok(OpsOutput {
+                        stdout: format!("dry run, not run: {trimmed}\n"),
+                        stderr: String::new(),
+                        status: 0,
+                    });
+                }
+                self.before_command()?;
+                self.kubectl(args)
+            }
+            "curl" => {
+                self.before_command()?;
+                self.curl(args)
+            }
+            "sleep" => match sleep_duration(args) {
+                Ok(d) => {
+                    self.pass(d)?;
+                    Ok(OpsOutput::default())
+                }
+                Err(out) => Ok(OpsOutput {
+                    stdout: out.stdout,
+                    stderr: out.stderr,
+                    status: out.status,
+                }),
+            },
+            other => Ok(OpsOutput {
+                stdout: String::new(),
+                stderr: format!("bash: {other}: command not found\n"),
+                status: 127,
+            }),
+        }
+    }
+}
+
+impl Operations for LiveOps {
+    fn execute(&mut self, request: &OpsRequest) -> Result<OpsOutput, OpsError> {
+        let _span = tracing::debug_span!("live", server = %self.server).entered();
+        let result = match request {
+            OpsRequest::Command(line) => self.run_line(line),
+            OpsRequest::Query(query) => self.query(query),
+        };
+        result.map_err(|e| OpsError::Live(Box::new(e)))
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "live:{}:{}{}",
+            self.config.context.as_deref().unwrap_or("current-context"),
+            self.server,
+            if self.config.dry_run { ":dry-run" } else { "" }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // Tests fail loudly on a missing value.
+    use super::*;
+
+    #[test]
+    fn a_missing_kubeconfig_or_prometheus_url_is_named() {
+        let err = LiveOps::connect(&LiveConfig::default()).unwrap_err();
+        assert!(err.to_string().contains("--kubeconfig"), "{err}");
+
+        let config = LiveConfig {
+            kubeconfig: Some("/nonexistent/kubeconfig".into()),
+            prometheus_url: Some("http://127.0.0.1:9090".into()),
+            ..LiveConfig::default()
+        };
+        let err = LiveOps::connect(&config).unwrap_err();
+        assert!(matches!(err, LiveError::Kubeconfig { .. }), "{err}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kubeconfig");
+        std::fs::write(&file, "apiVersion: v1\nkind: Config\n").unwrap();
+        let config = LiveConfig {
+            kubeconfig: Some(file),
+            ..LiveConfig::default()
+        };
+        let err = LiveOps::connect(&config).unwrap_err();
+        assert!(err.to_string().contains("--prometheus-url"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_kubectl_binary_stops_the_setup() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kubeconfig");
+        std::fs::write(&file, "apiVersion: v1\nkind: Config\n").unwrap();
+        let config = LiveConfig {
+            kubeconfig: Some(file),
+            prometheus_url: Some("http://127.0.0.1:9".into()),
+            kubectl: "/nonexistent/kubectl".into(),
+            ..LiveConfig::default()
+        };
+        let err = LiveOps::connect(&config).unwrap_err();
+        assert!(matches!(err, LiveError::Spawn(_)), "{err}");
+        let chain = format!("{:#}", anyhow::Error::from(err));
+        assert!(chain.contains("/nonexistent/kubectl"), "{chain}");
+    }
+}

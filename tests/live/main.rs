@@ -1,0 +1,583 @@
+//! The live backend against `odyssey sim serve`: the real kubectl and curl binaries and
+//! Prometheus over HTTP, talking to a served simulated world, must give what the in-process
+//! backend gives on the same world, and the policy must stop hostile lines before kubectl.
+//!
+//! The served world's clock moves only when the harness says so (see
+//! `odyssey_simulator::server`); the live backend with `clock = "simulator"` says so exactly
+//! where the in-process backend lets time pass, so both see the same instants. A machine
+//! without kubectl or curl fails these tests with a message saying what to install
+//! (`.ci/install-kubectl.sh` installs kubectl).
+
+#![allow(clippy::unwrap_used)] // Tests fail loudly on a missing value.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use odyssey::TrialConfig;
+use odyssey::config::Env;
+use odyssey::ops::{
+    LiveClock, LiveConfig, LiveOps, Operations, OpsError, OpsOutput, OpsRequest, SimulatorOps,
+};
+use odyssey::policy::Phase;
+use odyssey::run::{Ran, Run, Tokens};
+use odyssey::running_state::RunningState;
+use odyssey::simulator::{Scenario, World};
+use odyssey::trace::{Stage, Trace};
+use odyssey::trial::{TrialError, run_trial};
+
+/// The seed of every served and in-process world here.
+const SEED: u64 = 1;
+
+/// The real kubectl, if the machine has one (v1.32, the release the simulator reproduces,
+/// when it is there).
+fn real_kubectl() -> Option<PathBuf> {
+    [
+        "/usr/lib/google-cloud-sdk/bin/kubectl.1.32",
+        "/usr/bin/kubectl",
+        "/usr/local/bin/kubectl",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+}
+
+fn real_curl() -> Option<PathBuf> {
+    ["/usr/bin/curl", "/usr/local/bin/curl"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// `odyssey sim serve` as a child process, stopped when dropped.
+struct Served {
+    child: Child,
+    kubeconfig: PathBuf,
+    prometheus: String,
+    dir: tempfile::TempDir,
+}
+
+impl Served {
+    fn start() -> Served {
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_odyssey"))
+            .args([
+                "sim",
+                "serve",
+                "--seed",
+                &SEED.to_string(),
+                "--kubeconfig-out",
+            ])
+            .arg(&kubeconfig)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut prometheus = None;
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(url) = line.strip_prefix("prometheus: ") {
+                prometheus = Some(url.to_owned());
+                break;
+            }
+        }
+        Served {
+            child,
+            kubeconfig,
+            prometheus: prometheus.expect("sim serve prints its Prometheus address"),
+            dir,
+        }
+    }
+
+    /// Live settings for this server: the real binaries, the simulator clock.
+    fn live(&self, kubectl: &Path, curl: &Path) -> LiveConfig {
+        LiveConfig {
+            kubeconfig: Some(self.kubeconfig.clone()),
+            prometheus_url: Some(self.prometheus.clone()),
+            kubectl: kubectl.to_owned(),
+            curl: curl.to_owned(),
+            cache_dir: Some(self.dir.path().join("cache")),
+            clock: LiveClock::Simulator,
+            ..LiveConfig::default()
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The real kubectl and curl; a test without them proves nothing, so it fails.
+fn binaries() -> (PathBuf, PathBuf) {
+    let kubectl = real_kubectl().expect(
+        "the live backend tests need the real kubectl (1.32) at /usr/bin/kubectl or /usr/local/bin/kubectl: run .ci/install-kubectl.sh",
+    );
+    let curl = real_curl()
+        .expect("the live backend tests need curl at /usr/bin/curl: install Debian's curl package");
+    (kubectl, curl)
+}
+
+fn world() -> World {
+    World::new(Arc::new(Scenario::embedded_sock_shop()), SEED).unwrap()
+}
+
+/// Observation and action lines, and queries, in one world: every answer must agree.
+fn script() -> Vec<OpsRequest> {
+    let command = |l: &str| OpsRequest::Command(l.to_owned());
+    let query = |q: &str| OpsRequest::Query(q.to_owned());
+    vec![
+        command("kubectl get namespaces"),
+        command("kubectl get services --all-namespaces"),
+        command("kubectl get pods -n sock-shop -l name=catalogue"),
+        command("kubectl get deploy catalogue -n sock-shop -o jsonpath={.spec.replicas}"),
+        command("kubectl get deploy nosuch -n sock-shop"),
+        command("kubectl get pods -n default"),
+        command("kubectl top pod -n sock-shop"),
+        command(
+            "curl -sG http://prometheus.monitoring:9090/api/v1/query --data-urlencode 'query=up{job=\"sock-shop/catalogue\"}'",
+        ),
+        command(
+            "curl -s 'http://prometheus.monitoring:9090/api/v1/query?query=rate(request_duration_seconds_count[1m])'",
+        ),
+        command("curl -s http://prometheus:9090/api/v1/query?query=up"),
+        query("sum(rate(request_duration_seconds_count{job=\"sock-shop/catalogue\"}[1m]))"),
+        query("sum(rate("),
+        command("kubectl scale deployment catalogue --replicas=3 -n sock-shop"),
+        command("sleep 45s"),
+        command("kubectl get deploy catalogue -n sock-shop"),
+        command("kubectl get pods -n sock-shop -l name=catalogue"),
+        command(
+            "kubectl set image deploy/catalogue catalogue=weaveworksdemos/catalogue:0.3.4 -n sock-shop",
+        ),
+        command("sleep 2m"),
+        command("kubectl get deploy catalogue -n sock-shop -o wide"),
+        command("kubectl rollout history deploy/catalogue -n sock-shop"),
+        query("count(up{namespace=\"sock-shop\"})"),
+        command("sleep"),
+        command("helm list"),
+        command("kubectl get pods -n sock-shop 'unterminated"),
+    ]
+}
+
+#[test]
+fn a_fixed_script_prints_the_same_through_real_kubectl_as_in_process() {
+    let (kubectl, curl) = binaries();
+    let served = Served::start();
+    let mut live = LiveOps::connect(&served.live(&kubectl, &curl)).unwrap();
+    let mut local = SimulatorOps::new(world());
+
+    let mut differences = Vec::new();
+    let requests = script();
+    for request in &requests {
+        let want = local.execute(request).unwrap();
+        let got = live.execute(request).unwrap();
+        if want != got {
+            differences.push(format!(
+                "{request:?}\n--- in-process:\n{}\n--- live:\n{}",
+                want.combined(),
+                got.combined()
+            ));
+        }
+    }
+    println!(
+        "script requests agreeing byte for byte: {} of {}",
+        requests.len() - differences.len(),
+        requests.len()
+    );
+    assert!(
+        differences.is_empty(),
+        "seed {SEED}: {} requests differ:\n{}",
+        differences.len(),
+        differences.join("\n\n")
+    );
+}
+
+/// The trial both backends run: the reference system (five rounds of three tasks), no
+/// evaluation.
+fn trial_config() -> TrialConfig {
+    TrialConfig {
+        evaluate: false,
+        ..TrialConfig::with_seed(SEED)
+    }
+}
+
+#[test]
+fn a_seeded_trial_on_the_served_world_matches_the_in_process_trial() {
+    let (kubectl, curl) = binaries();
+    let served = Served::start();
+    let live_config = TrialConfig {
+        env: Env::Live,
+        live: served.live(&kubectl, &curl),
+        ..trial_config()
+    };
+    // The in-process run gets the policy the live run checks against.
+    let sim_config = TrialConfig {
+        policy: live_config.effective_policy(),
+        ..trial_config()
+    };
+
+    let live = run_trial(&live_config, live_config.build_model().unwrap().as_ref()).unwrap();
+    let sim = run_trial(&sim_config, sim_config.build_model().unwrap().as_ref()).unwrap();
+
+    let verdicts = |r: &odyssey::TrialRecord| {
+        r.rounds
+            .iter()
+            .flat_map(|round| round.learn.iter())
+            .map(|t| format!("{} {} {}", t.id, t.success, t.description))
+            .collect::<Vec<_>>()
+    };
+    let (live_verdicts, sim_verdicts) = (verdicts(&live), verdicts(&sim));
+    if let Some((a, b)) = first_different_command(&live, &sim) {
+        println!("first command whose output differs:\n--- live:\n{a}\n--- in-process:\n{b}");
+    }
+    println!(
+        "learning tasks: {}, successes: {}, skills: {}",
+        sim_verdicts.len(),
+        sim.rounds.iter().map(|r| r.learn_successes()).sum::<u32>(),
+        sim.library.len()
+    );
+    assert_eq!(live_verdicts, sim_verdicts, "seed {SEED}");
+    assert_eq!(
+        live.rounds.iter().map(|r| r.skills).collect::<Vec<_>>(),
+        sim.rounds.iter().map(|r| r.skills).collect::<Vec<_>>(),
+        "seed {SEED}"
+    );
+    assert_eq!(live.library, sim.library, "seed {SEED}");
+    assert!(
+        !sim.library.is_empty(),
+        "the trial learned nothing to compare"
+    );
+}
+
+/// The first command event whose output differs between two trials, as JSON.
+fn first_different_command(
+    a: &odyssey::TrialRecord,
+    b: &odyssey::TrialRecord,
+) -> Option<(String, String)> {
+    let commands = |r: &odyssey::TrialRecord| {
+        r.trace
+            .entries()
+            .iter()
+            .filter(|e| matches!(e.event, odyssey::trace::Event::Command { .. }))
+            .map(|e| serde_json::to_string(&e.event).unwrap())
+            .collect::<Vec<_>>()
+    };
+    commands(a)
+        .into_iter()
+        .zip(commands(b))
+        .find(|(x, y)| x != y)
+}
+
+/// An operations backend that counts what reaches it.
+struct Counting<O> {
+    inner: O,
+    reached: Arc<AtomicUsize>,
+}
+
+impl<O: Operations> Operations for Counting<O> {
+    fn execute(&mut self, request: &OpsRequest) -> Result<OpsOutput, OpsError> {
+        self.reached.fetch_add(1, Ordering::SeqCst);
+        self.inner.execute(request)
+    }
+
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+#[test]
+fn hostile_lines_are_refused_by_the_policy_before_they_reach_kubectl() {
+    let (kubectl, curl) = binaries();
+    let served = Served::start();
+    let mut config = TrialConfig {
+        env: Env::Live,
+        live: served.live(&kubectl, &curl),
+        ..trial_config()
+    };
+    config.policy = config.effective_policy();
+    let reached = Arc::new(AtomicUsize::new(0));
+    let mut ops = Counting {
+        inner: LiveOps::connect(&config.live).unwrap(),
+        reached: reached.clone(),
+    };
+    let model = config.build_model().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let mut trace = Trace::new();
+    let mut run = Run {
+        model: model.as_ref(),
+        runtime: &runtime,
+        trace: &mut trace,
+        ops: &mut ops,
+        config: &config,
+        trial: "hostile".to_owned(),
+        round: 1,
+        stage: Stage::Learn,
+        running_state: RunningState::default(),
+        tokens: Tokens::default(),
+        cost_usd: 0.0,
+    };
+
+    let hostile: &[(&str, Phase, &str)] = &[
+        (
+            "kubectl get pods -n sock-shop; rm -rf /",
+            Phase::Action,
+            "lists",
+        ),
+        (
+            "kubectl get pods -n sock-shop | sh",
+            Phase::Action,
+            "pipelines",
+        ),
+        (
+            "kubectl get pods -n sock-shop && curl http://evil.invalid",
+            Phase::Action,
+            "lists",
+        ),
+        (
+            "kubectl get pods -n sock-shop > /etc/passwd",
+            Phase::Action,
+            "redirect",
+        ),
+        (
+            "kubectl get pods -n $(cat /etc/hostname)",
+            Phase::Action,
+            "substitution",
+        ),
+        (
+            "kubectl get pods -n `whoami`",
+            Phase::Action,
+            "substitution",
+        ),
+        (
+            "kubectl get secrets -n kube-system",
+            Phase::Observation,
+            "outside the allowed scope",
+        ),
+        (
+            "kubectl get pods --namespace=monitoring",
+            Phase::Observation,
+            "outside the allowed scope",
+        ),
+        (
+            "kubectl scale deploy prometheus --replicas=0 -n monitoring",
+            Phase::Action,
+            "outside the allowed scope",
+        ),
+        (
+            "kubectl delete namespace sock-shop",
+            Phase::Action,
+            "not allowed",
+        ),
+        (
+            "kubectl delete svc catalogue -n sock-shop",
+            Phase::Action,
+            "not allowed",
+        ),
+        (
+            "kubectl delete node kind-control-plane",
+            Phase::Action,
+            "not allowed",
+        ),
+        (
+            "kubectl scale deploy catalogue --replicas=0 -n sock-shop",
+            Phase::Observation,
+            "observation task",
+        ),
+        (
+            "kubectl rollout restart deploy/catalogue -n sock-shop",
+            Phase::Observation,
+            "observation task",
+        ),
+        (
+            "kubectl get pods -n sock-shop --kubeconfig=/root/.kube/config",
+            Phase::Observation,
+            "credentials",
+        ),
+        (
+            "kubectl get pods -n sock-shop --context=production",
+            Phase::Observation,
+            "credentials",
+        ),
+        (
+            "kubectl exec -it catalogue-1 -n sock-shop -- sh",
+            Phase::Action,
+            "not allowed",
+        ),
+        ("sh -c 'kubectl get pods'", Phase::Action, "not allowed"),
+        (
+            "curl -o /tmp/x http://prometheus.monitoring:9090/",
+            Phase::Observation,
+            "files",
+        ),
+        (
+            "curl -X DELETE http://prometheus.monitoring:9090/api/v1/admin/tsdb/delete_series",
+            Phase::Action,
+            "GET",
+        ),
+    ];
+    let mut missing = Vec::new();
+    for (line, phase, because) in hostile {
+        match run.command("t", "agent", line, *phase).unwrap() {
+            Ran::Refused(reason) => {
+                println!("refused: {line}\n  reason: {reason}");
+                if !reason.contains(because) {
+                    missing.push(format!(
+                        "{line}: reason {reason:?} does not say {because:?}"
+                    ));
+                }
+            }
+            Ran::Output(out) => missing.push(format!("{line}: ran, status {}", out.status)),
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+    assert_eq!(
+        reached.load(Ordering::SeqCst),
+        0,
+        "a hostile line reached the backend"
+    );
+
+    // The same path does run an allowed line, through the real kubectl.
+    let Ran::Output(out) = run
+        .command(
+            "t",
+            "agent",
+            "kubectl get deploy catalogue -n sock-shop",
+            Phase::Observation,
+        )
+        .unwrap()
+    else {
+        panic!("an allowed line was refused");
+    };
+    assert_eq!(out.status, 0, "{}", out.combined());
+    assert!(out.stdout.starts_with("NAME"), "{}", out.stdout);
+    assert_eq!(reached.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn dry_run_prints_state_changing_lines_and_leaves_the_world_alone() {
+    let (kubectl, curl) = binaries();
+    let served = Served::start();
+    let config = LiveConfig {
+        dry_run: true,
+        ..served.live(&kubectl, &curl)
+    };
+    let mut live = LiveOps::connect(&config).unwrap();
+    let scale = "kubectl scale deployment catalogue --replicas=5 -n sock-shop";
+    let out = live
+        .execute(&OpsRequest::Command(scale.to_owned()))
+        .unwrap();
+    assert_eq!(out.stdout, format!("dry run, not run: {scale}\n"));
+    assert_eq!(out.status, 0);
+    let replicas = live
+        .execute(&OpsRequest::Command(
+            "kubectl get deploy catalogue -n sock-shop -o jsonpath={.spec.replicas}".to_owned(),
+        ))
+        .unwrap();
+    assert_eq!(replicas.stdout, "1");
+    assert!(live.describe().ends_with(":dry-run"), "{}", live.describe());
+}
+
+#[test]
+fn harness_faults_stop_the_trial_with_what_is_wrong() {
+    let (kubectl, curl) = binaries();
+    let served = Served::start();
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let cases: Vec<(&str, LiveConfig, &str)> = vec![
+        (
+            "Prometheus unreachable",
+            LiveConfig {
+                prometheus_url: Some(format!("http://{closed}")),
+                ..served.live(&kubectl, &curl)
+            },
+            "Prometheus at",
+        ),
+        (
+            "kubeconfig unreadable",
+            LiveConfig {
+                kubeconfig: Some(served.dir.path().join("no-such-kubeconfig")),
+                ..served.live(&kubectl, &curl)
+            },
+            "cannot read kubeconfig",
+        ),
+        (
+            "kubectl missing",
+            LiveConfig {
+                kubectl: served.dir.path().join("no-such-kubectl"),
+                ..served.live(&kubectl, &curl)
+            },
+            "cannot run",
+        ),
+        (
+            "unknown context",
+            LiveConfig {
+                context: Some("no-such-context".to_owned()),
+                ..served.live(&kubectl, &curl)
+            },
+            "no-such-context",
+        ),
+    ];
+    for (what, live, says) in cases {
+        let config = TrialConfig {
+            env: Env::Live,
+            live,
+            ..trial_config()
+        };
+        let out = served.dir.path().join(what.replace(' ', "-"));
+        let err = odyssey::trial::run_trial_with(
+            &config,
+            config.build_model().unwrap().as_ref(),
+            Some(&out),
+            &mut odyssey::trial::Quiet,
+        )
+        .unwrap_err();
+        assert!(matches!(err, TrialError::Live(_)), "{what}: {err}");
+        let message = format!("{:#}", anyhow::Error::from(err));
+        println!("{what}: {message}");
+        assert!(message.contains(says), "{what}: {message}");
+    }
+
+    let evaluating = TrialConfig {
+        env: Env::Live,
+        live: served.live(&kubectl, &curl),
+        evaluate: true,
+        ..trial_config()
+    };
+    let err = run_trial(&evaluating, evaluating.build_model().unwrap().as_ref()).unwrap_err();
+    assert!(matches!(err, TrialError::LiveNeedsNoEvaluation), "{err}");
+}
+
+#[test]
+fn a_dead_api_server_is_feedback_from_kubectl_but_a_dead_simulator_clock_stops_the_harness() {
+    let (kubectl, curl) = binaries();
+    let mut served = Served::start();
+    let simulated = served.live(&kubectl, &curl);
+    let wall = LiveConfig {
+        clock: LiveClock::Wall,
+        ..simulated.clone()
+    };
+    let mut on_simulator = LiveOps::connect(&simulated).unwrap();
+    let mut on_wall = LiveOps::connect(&wall).unwrap();
+    served.child.kill().unwrap();
+    served.child.wait().unwrap();
+
+    let line = OpsRequest::Command("kubectl get pods -n sock-shop".to_owned());
+    let out = on_wall.execute(&line).unwrap();
+    assert_ne!(out.status, 0);
+    assert!(out.stderr.contains("refused"), "{}", out.stderr);
+
+    let err = on_simulator.execute(&line).unwrap_err();
+    let message = format!("{:#}", anyhow::Error::from(err));
+    assert!(message.contains("clock"), "{message}");
+}
