@@ -8,6 +8,12 @@ if command -v kubectl >/dev/null 2>&1; then
     echo "kubectl present: $(kubectl version --client 2>/dev/null | head -1)"
     exit 0
 fi
+# Machines of this project's kind carry kubectl as a Debian package; try the package manager
+# before the release download.
+if apt-get install -y kubectl >/dev/null 2>&1 && command -v kubectl >/dev/null 2>&1; then
+    echo "kubectl installed from the package manager: $(kubectl version --client 2>/dev/null | head -1)"
+    exit 0
+fi
 version=v1.32.5
 arch="$(uname -m)"
 case "$arch" in
