@@ -49,7 +49,7 @@ pub enum CurriculumStrategy {
 
 /// The curriculum's settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CurriculumConfig {
     /// Which strategy.
     pub strategy: CurriculumStrategy,
@@ -77,7 +77,7 @@ impl Default for CurriculumConfig {
 
 /// The three feedback loops, each bounded and each switchable on its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FeedbackConfig {
     /// Environment feedback: a failed command goes back to the agent to refine.
     pub environment: bool,
@@ -120,7 +120,7 @@ impl FeedbackConfig {
 
 /// The skill library's settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SkillsConfig {
     /// Whether skills are curated and retrieved at all.
     pub enabled: bool,
@@ -142,7 +142,7 @@ impl Default for SkillsConfig {
 
 /// Bounds on one agent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AgentConfig {
     /// Commands an agent may run for one part.
     pub max_steps: u32,
@@ -162,7 +162,7 @@ impl Default for AgentConfig {
 /// The learning world's operations backend: the simulator by default, recorded to a file, or
 /// replayed strictly from one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct OpsConfig {
     /// Record every learning-world request and output to this file (JSON lines).
     pub record: Option<PathBuf>,
@@ -173,7 +173,7 @@ pub struct OpsConfig {
 /// One trial's configuration. Every field has a default: simulated Sock Shop, the synthetic
 /// model, 5 rounds of 3 tasks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TrialConfig {
     /// The seed of the world and of the synthetic model.
     pub seed: u64,
@@ -316,6 +316,22 @@ impl TrialConfig {
 mod tests {
     #![allow(clippy::unwrap_used)] // Tests fail loudly on a missing value.
     use super::*;
+
+    #[test]
+    fn a_misspelt_key_is_an_error_that_names_it() {
+        for (text, key) in [
+            ("round = 2\n", "round"),
+            ("[feedback]\nperr = false\n", "perr"),
+            (
+                "[policy]\nallow_destructive_verbs = true\n",
+                "allow_destructive_verbs",
+            ),
+            ("[live]\nprometheus = \"http://x\"\n", "prometheus"),
+        ] {
+            let error = TrialConfig::from_toml(text).unwrap_err().to_string();
+            assert!(error.contains(key), "{text:?}: {error}");
+        }
+    }
 
     #[test]
     fn a_partial_file_keeps_the_other_defaults() {

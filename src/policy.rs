@@ -38,7 +38,7 @@ impl std::str::FromStr for Phase {
 
 /// The policy's settings; loadable from the `[policy]` table of a trial configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Policy {
     /// Programs a line may start with.
     pub programs: Vec<String>,

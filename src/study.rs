@@ -52,22 +52,24 @@ pub enum StudyRunError {
 /// given), [`StudyRunError::Invalid`] for a value of the wrong type.
 pub fn trial_config(spec: &TrialSpec) -> Result<TrialConfig, StudyRunError> {
     let file = spec.study_file.clone().unwrap_or_default();
-    let mut table =
+    let defaults =
         toml::Table::try_from(TrialConfig::default()).map_err(StudyRunError::Serialise)?;
-    merge(&mut table, &spec.settings);
-    let mut config: TrialConfig = table.try_into().map_err(|source| StudyRunError::Invalid {
-        ablation: spec.ablation.clone(),
-        file: file.clone(),
-        source: Box::new(source),
-    })?;
-    config.seed = spec.seed;
-    config.scenario = (spec.scenario != BUILTIN_SCENARIO).then(|| PathBuf::from(&spec.scenario));
 
-    // `TrialConfig` takes defaults for what is missing and drops what it does not know: a key
-    // that does not survive the round trip was not a setting.
-    let known = toml::Table::try_from(&config).map_err(StudyRunError::Serialise)?;
+    // A key the defaults do not hold is either an optional setting left unset (`budget_usd`)
+    // or not a setting at all; the configuration's own parser, which refuses unknown fields,
+    // tells the two apart when given that key alone.
     for key in leaf_keys(&spec.settings) {
-        if !has_key(&known, &key) {
+        if has_key(&defaults, &key) {
+            continue;
+        }
+        let Some(value) = lookup(&spec.settings, &key) else {
+            continue;
+        };
+        let mut alone = defaults.clone();
+        merge(&mut alone, &single(&key, value.clone()));
+        if let Err(error) = alone.try_into::<TrialConfig>()
+            && error.to_string().contains("unknown field")
+        {
             let place = if has_key(&spec.overrides, &key) {
                 format!("ablation `{}`", spec.ablation)
             } else {
@@ -76,7 +78,31 @@ pub fn trial_config(spec: &TrialSpec) -> Result<TrialConfig, StudyRunError> {
             return Err(StudyRunError::UnknownKey { key, place, file });
         }
     }
+
+    let mut table = defaults;
+    merge(&mut table, &spec.settings);
+    let mut config: TrialConfig = table.try_into().map_err(|source| StudyRunError::Invalid {
+        ablation: spec.ablation.clone(),
+        file: file.clone(),
+        source: Box::new(source),
+    })?;
+    config.seed = spec.seed;
+    config.scenario = (spec.scenario != BUILTIN_SCENARIO).then(|| PathBuf::from(&spec.scenario));
     Ok(config)
+}
+
+/// A table holding one dotted key.
+fn single(key: &str, value: toml::Value) -> toml::Table {
+    let mut parts: Vec<&str> = key.split('.').collect();
+    let last = parts.pop().unwrap_or(key);
+    let mut table = toml::Table::new();
+    table.insert(last.to_owned(), value);
+    for part in parts.into_iter().rev() {
+        let mut outer = toml::Table::new();
+        outer.insert(part.to_owned(), toml::Value::Table(table));
+        table = outer;
+    }
+    table
 }
 
 fn lookup<'a>(table: &'a toml::Table, key: &str) -> Option<&'a toml::Value> {
@@ -228,6 +254,12 @@ mod tests {
         assert!(error.contains("feedback.peers"), "{error}");
         assert!(error.contains("ablation `x`"), "{error}");
         assert!(error.contains("studies/x.toml"), "{error}");
+    }
+
+    #[test]
+    fn an_optional_setting_left_unset_by_default_can_be_overridden() {
+        let spec = &study("{ budget_usd = 2.5 }").specs()[0];
+        assert_eq!(trial_config(spec).unwrap().budget_usd, Some(2.5));
     }
 
     #[test]

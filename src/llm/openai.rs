@@ -21,7 +21,7 @@ use super::{Speaker, Usage};
 /// The API key is never part of the file: it is read from the environment variable named by
 /// `api_key_env` (default `OPENAI_API_KEY`) or set with [`OpenAiConfig::with_api_key`].
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct OpenAiConfig {
     /// The API base URL, ending before `/chat/completions`.
     pub base_url: String,

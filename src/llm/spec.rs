@@ -59,7 +59,7 @@ impl FromStr for BackendSpec {
 /// Settings of every backend, loadable from one TOML file with `[synthetic]`, `[openai]` and
 /// `[prices]` tables; every field has a default.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct LlmSettings {
     /// The synthetic model.
     pub synthetic: SyntheticConfig,

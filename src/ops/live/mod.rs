@@ -74,7 +74,7 @@ pub enum LiveClock {
 
 /// The live backend's settings: the `[live]` table of a trial configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct LiveConfig {
     /// The kubeconfig file; required.
     pub kubeconfig: Option<PathBuf>,
