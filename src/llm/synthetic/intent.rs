@@ -30,6 +30,14 @@ pub(crate) enum Intent {
     /// Bring a measured quantity under a bound by adding replicas: measure, then scale out.
     Relieve(Goal),
     /// Anything else.
+    ///
+    /// TODO: two evaluation tasks land here or in a read-only intent and fail in every round.
+    /// "Create a deployment using your deployment YAML file" needs the manifest's path (the
+    /// simulator applies `manifests/05-catalogue-dep.yaml`), which nothing in the prompt names
+    /// and no command the policy allows can list; the fix is a running state that names the
+    /// deployment's manifest files, which a Configuration skill could then carry. "Mitigate the
+    /// pod failure" reads as a replica count: the simulator's pod-failure fault holds every pod
+    /// of the deployment and no kubectl verb removes it, so there is no mitigation to learn.
     Unknown,
 }
 
