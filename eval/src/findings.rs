@@ -85,18 +85,39 @@ pub struct Order {
 }
 
 /// Counts the trials by which kind of Command skill enters the library first.
+///
+/// The rounds decide: the first round after which the library holds a skill of each kind.
+/// Within one round, the order of entry (`learned`) decides when the trial recorded it; a
+/// trial written without it (older trial files) counts as "at once". The order of entry alone
+/// is not enough: a trial file that lacks it would read as "neither" although its rounds show
+/// skills of both kinds.
 pub fn acquisition_order(trials: &[&TrialSummary]) -> Order {
+    use std::cmp::Ordering;
+
     let mut order = Order::default();
     for trial in trials {
-        let kubectl = trial.first_learned(SkillKind::Kubectl);
-        let prometheus = trial.first_learned(SkillKind::Prometheus);
-        match (kubectl, prometheus) {
-            (None, None) => order.neither += 1,
-            (Some(_), None) => order.kubectl_first += 1,
-            (None, Some(_)) => order.prometheus_first += 1,
-            (Some(k), Some(p)) if k < p => order.kubectl_first += 1,
-            (Some(k), Some(p)) if k == p => order.same_round += 1,
-            _ => order.prometheus_first += 1,
+        let kubectl = trial.first_round(SkillKind::Kubectl);
+        let prometheus = trial.first_round(SkillKind::Prometheus);
+        let within_round = || match (
+            trial.first_learned(SkillKind::Kubectl),
+            trial.first_learned(SkillKind::Prometheus),
+        ) {
+            (Some(k), Some(p)) => k.cmp(&p),
+            _ => Ordering::Equal,
+        };
+        let first = match (kubectl, prometheus) {
+            (None, None) => {
+                order.neither += 1;
+                continue;
+            }
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(k), Some(p)) => k.cmp(&p).then_with(within_round),
+        };
+        match first {
+            Ordering::Less => order.kubectl_first += 1,
+            Ordering::Equal => order.same_round += 1,
+            Ordering::Greater => order.prometheus_first += 1,
         }
     }
     order
@@ -173,6 +194,46 @@ mod tests {
                 vec![SkillKind::Prometheus, SkillKind::Kubectl]
             },
         }
+    }
+
+    #[test]
+    fn the_order_comes_from_the_rounds_when_the_order_of_entry_is_missing() {
+        // Trial files written before the order of entry was recorded have `learned` empty;
+        // their rounds still say which kind came first.
+        let mut kubectl_first = trial([1, 2, 3, 4, 5, 6], 1, 3);
+        kubectl_first.learned.clear();
+        let mut prometheus_first = trial([1, 2, 3, 4, 5, 6], 4, 2);
+        prometheus_first.learned.clear();
+        let mut together = trial([1, 2, 3, 4, 5, 6], 2, 2);
+        together.learned.clear();
+        let order = acquisition_order(&[&kubectl_first, &prometheus_first, &together]);
+        assert_eq!(
+            order,
+            Order {
+                kubectl_first: 1,
+                same_round: 1,
+                prometheus_first: 1,
+                neither: 0,
+            }
+        );
+    }
+
+    #[test]
+    fn within_one_round_the_order_of_entry_decides() {
+        let mut kubectl_then_prometheus = trial([1, 2, 3, 4, 5, 6], 1, 1);
+        kubectl_then_prometheus.learned = vec![SkillKind::Kubectl, SkillKind::Prometheus];
+        let mut prometheus_then_kubectl = trial([1, 2, 3, 4, 5, 6], 1, 1);
+        prometheus_then_kubectl.learned = vec![SkillKind::Prometheus, SkillKind::Kubectl];
+        let order = acquisition_order(&[&kubectl_then_prometheus, &prometheus_then_kubectl]);
+        assert_eq!((order.kubectl_first, order.prometheus_first), (1, 1));
+        assert_eq!((order.same_round, order.neither), (0, 0));
+    }
+
+    #[test]
+    fn a_trial_without_command_skills_counts_as_neither() {
+        let mut none = trial([1, 1, 1, 1, 1, 1], 9, 9);
+        none.learned.clear();
+        assert_eq!(acquisition_order(&[&none]).neither, 1);
     }
 
     #[test]

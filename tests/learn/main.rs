@@ -107,10 +107,15 @@ fn a_trial_writes_its_run_directory() {
 /// The success criterion of the reference setup: evaluation success after round 5 is above
 /// round 0, on average over 10 seeds.
 ///
-/// Measured when written (seeds 1 to 10): 8.7 of 15 tasks at round 0, 9.0 after round 5. The
-/// gain comes from the metric tasks (the P99 report fails 5 times in 10 at round 0 and never
-/// after round 5), and is partly given back where a learned skill is misapplied (an
-/// autoscaling command used under CPU stress makes latency worse).
+/// Measured when written (seeds 1 to 10): 10.5 of 15 tasks at round 0 (0.700), 12.3 after
+/// round 5 (0.820); round 5 is above round 0 in 7 seeds, level in 1, below in 2. The gain is
+/// in the tasks that need a Prometheus measurement, where a learned query saves the guessing
+/// that exhausts the command budget at round 0: the P99 report (5 of 10 seeds at round 0, 10
+/// after round 5), the performance check (7, 10), reducing the P99 below 300 ms (6, 9) and
+/// keeping it there under rising traffic (6, 9). It is partly given back where a learned CPU
+/// query is wrong: its `pod=~"catalogue-.*"` also sums catalogue-db, and the seeds that
+/// guessed a right query at round 0 lose the CPU report once they reuse that skill.
+/// Creating the deployment and mitigating the pod failure fail in every round.
 #[test]
 fn evaluation_success_after_round_5_is_above_round_0_over_10_seeds() {
     let (mut before, mut after) = (0.0, 0.0);

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::evidence::Evidence;
-use super::intent::{Intent, service_in};
+use super::intent::{Goal, Intent, service_in};
 use super::knowledge::ranked;
 use super::observe::{PromOutcome, Table, command_query, failure, prom_outcome, words};
 use super::{Turn, fenced, seeded};
@@ -89,32 +89,43 @@ impl Agent<'_, '_> {
         };
         match &self.intent {
             Intent::Latency(_) | Intent::Cpu | Intent::Memory => {
-                let marker = match self.intent {
-                    Intent::Latency(_) => "histogram_quantile",
-                    Intent::Cpu => "cpu",
-                    _ => "memory",
+                let unit = match self.intent {
+                    Intent::Latency(_) => "s",
+                    Intent::Cpu => "cores",
+                    _ => "bytes",
                 };
-                self.history.iter().rev().find_map(|e| {
-                    let query = command_query(&e.command)?;
-                    if !query.contains(marker) {
-                        return None;
+                self.measurement().map(|total| Found {
+                    number: Some(total),
+                    unit,
+                    fields: Vec::new(),
+                })
+            }
+            Intent::Relieve(goal) => {
+                // Done once a scale-out went through, or when the measurement already meets
+                // the bound and nothing needs to change.
+                if latest_ok(&|e| e.output.contains(" scaled") || e.output.contains(" autoscaled"))
+                    .is_some()
+                {
+                    return Some(Found {
+                        fields: vec![("done", json!(true))],
+                        ..Found::default()
+                    });
+                }
+                let measured = self.measurement()?;
+                // Load that is still growing will not stay under the bound by itself.
+                if self.load_rising() {
+                    return None;
+                }
+                let within = match *goal {
+                    Goal::Latency(bound) => measured < bound,
+                    Goal::CpuShare(share) => {
+                        let (replicas, limit) = self.replicas_and_limit()?;
+                        measured / f64::from(replicas.max(1)) < share * limit
                     }
-                    match prom_outcome(&e.output)? {
-                        PromOutcome::Values(series) => {
-                            let total: f64 = series.iter().map(|(_, v)| v).sum();
-                            let unit = match self.intent {
-                                Intent::Latency(_) => "s",
-                                Intent::Cpu => "cores",
-                                _ => "bytes",
-                            };
-                            Some(Found {
-                                number: Some(total),
-                                unit,
-                                fields: Vec::new(),
-                            })
-                        }
-                        _ => None,
-                    }
+                };
+                within.then(|| Found {
+                    fields: vec![("done", json!(true)), ("no_action_needed", json!(true))],
+                    ..Found::default()
                 })
             }
             Intent::Health => {
@@ -253,18 +264,52 @@ impl Agent<'_, '_> {
         let service = self.service.clone();
         let ns = namespace.as_str();
         let command = match self.intent.clone() {
-            Intent::Latency(_) | Intent::Cpu | Intent::Memory => {
-                // Selectors often name the namespace: after two empty answers on a guessed
-                // namespace, find out where the service runs before guessing on.
-                let guessed = self.evidence.namespace.best().is_none();
-                if guessed
-                    && self.evidence.refuted_queries.len() >= 2
-                    && !self.evidence.listed_all_namespaces
-                {
-                    let thought = format!("Finding out which namespace {} runs in.", self.service);
-                    return (thought, "kubectl get pods --all-namespaces".to_owned());
+            Intent::Latency(_) | Intent::Cpu | Intent::Memory => return self.measure_step(ns),
+            Intent::Relieve(goal) => {
+                let Some(measured) = self.measurement() else {
+                    return self.measure_step(ns);
+                };
+                let replicas = match goal {
+                    Goal::Latency(bound) => self.replicas_for(measured / bound),
+                    Goal::CpuShare(share) => {
+                        let Some((current, limit)) = self.replicas_and_limit() else {
+                            let thought = format!(
+                                "Reading the replicas and CPU limit of {} before scaling.",
+                                self.service
+                            );
+                            return (
+                                thought,
+                                format!(
+                                    "kubectl get deployment {service} -n {ns} -o jsonpath='{{.spec.replicas}} {{.spec.template.spec.containers[0].resources.limits.cpu}}'"
+                                ),
+                            );
+                        };
+                        let per_pod_bound = share * limit;
+                        self.replicas_for(measured / per_pod_bound)
+                            .max(current + 1)
+                            .min(self.turn.knowledge().scaling.max_replicas)
+                    }
+                };
+                let thought = format!(
+                    "{} measures {measured:.3}, over its bound; scaling out to {replicas} replicas.",
+                    self.service
+                );
+                if self.load_rising() {
+                    // A fixed count only fits today's load: let an autoscaler follow it.
+                    let max = self.turn.knowledge().scaling.max_replicas.max(replicas);
+                    let thought = format!(
+                        "Load on {} keeps growing; an autoscaler from {replicas} to {max} replicas follows it.",
+                        self.service
+                    );
+                    let command = format!(
+                        "kubectl autoscale deployment {service} --cpu-percent=50 --min={replicas} --max={max} -n {ns}"
+                    );
+                    return (thought, self.flags(command));
                 }
-                return self.query_step(ns);
+                let command = self.scale_skill(replicas).unwrap_or_else(|| {
+                    format!("kubectl scale deployment {service} --replicas={replicas} -n {ns}")
+                });
+                return (thought, self.flags(command));
             }
             Intent::Health | Intent::Unknown | Intent::Logs if !self.has_pod_listing() => {
                 match self.label_key(ns) {
@@ -306,29 +351,124 @@ impl Agent<'_, '_> {
         (thought, command)
     }
 
+    /// The command of an adopted skill that does this very step and was not tried yet. A
+    /// skill is matched by what its command does, not by words it happens to contain: a
+    /// query skill only for a measurement, a state-changing one only for that change.
     fn skill_command(&self) -> Option<String> {
-        let marker: &[&str] = match &self.intent {
-            Intent::Latency(_) => &["histogram_quantile"],
-            Intent::Cpu => &["cpu"],
-            Intent::Memory => &["memory"],
-            Intent::Health | Intent::Unknown => &["get pods"],
-            Intent::Replicas => &["get deploy"],
-            Intent::Scale(_) => &["kubectl scale"],
-            Intent::Restart => &["rollout restart"],
-            Intent::Rollback(None) => &["rollout undo"],
+        let query_with = |marker: &'static str| {
+            move |c: &str| command_query(c).is_some_and(|q| q.contains(marker))
+        };
+        let kubectl_with =
+            |verb: &'static str| move |c: &str| c.starts_with("kubectl ") && c.contains(verb);
+        let matches: Box<dyn Fn(&str) -> bool> = match &self.intent {
+            Intent::Latency(_) => Box::new(query_with("histogram_quantile")),
+            Intent::Cpu => Box::new(query_with("cpu")),
+            Intent::Memory => Box::new(query_with("memory")),
+            Intent::Relieve(Goal::Latency(_)) if self.measurement().is_none() => {
+                Box::new(query_with("histogram_quantile"))
+            }
+            Intent::Relieve(Goal::CpuShare(_)) if self.measurement().is_none() => {
+                Box::new(query_with("cpu"))
+            }
+            Intent::Health | Intent::Unknown => Box::new(kubectl_with(" get pods")),
+            Intent::Replicas => Box::new(kubectl_with(" get deploy")),
+            Intent::Scale(n) => return self.scale_skill(*n),
+            Intent::Restart => Box::new(kubectl_with(" rollout restart")),
+            Intent::Rollback(None) => Box::new(kubectl_with(" rollout undo")),
             _ => return None,
         };
-        let mut command = self
+        let command = self
             .evidence
             .skill_commands
             .iter()
-            .find(|c| marker.iter().any(|m| c.contains(m)))?
+            .find(|c| matches(c))?
             .clone();
-        if let Intent::Scale(n) = self.intent {
-            command = replace_flag_value(&command, "--replicas", &n.to_string());
-        }
         let tried = self.history.iter().any(|e| e.command == command);
         (!tried).then_some(command)
+    }
+
+    /// An adopted `kubectl scale` skill for this service, asking for `replicas`, if not tried.
+    fn scale_skill(&self, replicas: u32) -> Option<String> {
+        let skill = self
+            .evidence
+            .skill_commands
+            .iter()
+            .find(|c| c.starts_with("kubectl scale"))?;
+        let command = replace_flag_value(skill, "--replicas", &replicas.to_string());
+        let tried = self.history.iter().any(|e| e.command == command);
+        (!tried).then_some(command)
+    }
+
+    /// Whether the task says the load keeps growing ("traffic is increasing").
+    fn load_rising(&self) -> bool {
+        let task = self.turn.task().to_lowercase();
+        ["increasing", "rising", "growing"]
+            .iter()
+            .any(|w| task.contains(w))
+    }
+
+    /// The intent whose measurement this task needs: a relief task measures first.
+    fn measured_intent(&self) -> Intent {
+        match self.intent {
+            Intent::Relieve(Goal::Latency(_)) => Intent::Latency(0.99),
+            Intent::Relieve(Goal::CpuShare(_)) => Intent::Cpu,
+            ref other => other.clone(),
+        }
+    }
+
+    /// The latest value a query in the history returned for what this task measures.
+    fn measurement(&self) -> Option<f64> {
+        let marker = match self.measured_intent() {
+            Intent::Latency(_) => "histogram_quantile",
+            Intent::Cpu => "cpu",
+            Intent::Memory => "memory",
+            _ => return None,
+        };
+        self.history.iter().rev().find_map(|e| {
+            let query = command_query(&e.command)?;
+            if !query.contains(marker) {
+                return None;
+            }
+            match prom_outcome(&e.output)? {
+                PromOutcome::Values(series) => Some(series.iter().map(|(_, v)| v).sum()),
+                _ => None,
+            }
+        })
+    }
+
+    /// The replicas and CPU limit (cores) of the service's deployment, from a jsonpath read.
+    fn replicas_and_limit(&self) -> Option<(u32, f64)> {
+        self.history.iter().rev().find_map(|e| {
+            if !e.command.contains("jsonpath") || failure(&e.output).is_some() {
+                return None;
+            }
+            let mut fields = e.output.split_whitespace();
+            let replicas = fields.next()?.parse().ok()?;
+            let limit = cpu_cores(fields.next()?)?;
+            Some((replicas, limit))
+        })
+    }
+
+    /// Replicas for a load `ratio` times the bound, by the scaling rule of thumb.
+    fn replicas_for(&self, ratio: f64) -> u32 {
+        let scaling = &self.turn.knowledge().scaling;
+        let wanted = (scaling.headroom * ratio).ceil();
+        (wanted.max(0.0) as u32).clamp(scaling.min_replicas, scaling.max_replicas)
+    }
+
+    /// The next step towards a measurement: a query, or finding the namespace first.
+    fn measure_step(&mut self, ns: &str) -> (String, String) {
+        // Selectors often name the namespace: after two empty answers on a guessed
+        // namespace, find out where the service runs before guessing on.
+        let guessed = self.evidence.namespace.best().is_none();
+        if guessed
+            && self.evidence.refuted_queries.len() >= 2
+            && !self.evidence.listed_all_namespaces
+        {
+            let thought = format!("Finding out which namespace {} runs in.", self.service);
+            return (thought, "kubectl get pods --all-namespaces".to_owned());
+        }
+        self.query_step(ns)
     }
 
     /// The namespace to use, or the discovery command to run first.
@@ -490,7 +630,7 @@ impl Agent<'_, '_> {
     }
 
     fn metric_kind(&self) -> &'static str {
-        match self.intent {
+        match self.measured_intent() {
             Intent::Latency(_) => "the latency",
             Intent::Cpu => "the CPU usage",
             _ => "the memory usage",
@@ -541,7 +681,8 @@ impl Agent<'_, '_> {
             }
         }
 
-        let (metric_knowledge, templates): (_, Vec<String>) = match self.intent {
+        let measured = self.measured_intent();
+        let (metric_knowledge, templates): (_, Vec<String>) = match measured {
             Intent::Latency(q) => {
                 let mut metrics: Vec<String> = self
                     .evidence
@@ -585,7 +726,7 @@ impl Agent<'_, '_> {
         let wrong_metric = self.turn.rates().wrong_metric;
         if self.turn.chance(wrong_metric) {
             for m in &metric_knowledge.misremembered {
-                let template = match self.intent {
+                let template = match measured {
                     Intent::Latency(q) => {
                         format!("histogram_quantile({q}, sum(rate({m}{{{{sel}}}}[5m])) by (le))")
                     }
@@ -623,12 +764,27 @@ impl Agent<'_, '_> {
                     _ => serde_json::Map::new(),
                 },
             };
-            fill(&template, &self.service, &ns, &found)
+            let mut fields = fill(&template, &self.service, &ns, &found);
+            // A relief task that found nothing to change says so, whatever the format.
+            if let Some((key, value)) = found.fields.iter().find(|(k, _)| *k == "no_action_needed")
+            {
+                fields.insert((*key).to_owned(), value.clone());
+            }
+            fields
         };
         AgentReply::Result(AgentResult {
             thought: thought.to_owned(),
             result,
         })
+    }
+}
+
+/// A Kubernetes CPU quantity (`200m`, `1`, `0.5`) in cores.
+fn cpu_cores(quantity: &str) -> Option<f64> {
+    let quantity = quantity.trim_matches(|c| c == '\'' || c == '"');
+    match quantity.strip_suffix('m') {
+        Some(milli) => milli.parse::<f64>().ok().map(|m| m / 1000.0),
+        None => quantity.parse().ok(),
     }
 }
 

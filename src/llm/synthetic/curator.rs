@@ -1,7 +1,7 @@
 //! The synthetic curator: turns a successful execution into command, configuration and
 //! reflection skills.
 
-use super::intent::service_in;
+use super::intent::{Intent, service_in};
 use super::knowledge::ranked;
 use super::observe::{PromOutcome, command_namespace, command_query, failure, prom_outcome};
 use super::{Turn, fenced};
@@ -24,12 +24,20 @@ pub(crate) fn answer(turn: &mut Turn<'_>) -> String {
     let Some(worked) = execution.iter().rev().find(|e| succeeded(e)).cloned() else {
         return fenced(&CuratorReply { skills: Vec::new() });
     };
+    // What the working command does, as a skill's "when to use" says it: a query answers
+    // the measurement it made, whatever the task around it was.
+    let intent = match command_query(&worked.command) {
+        Some(query) if query.contains("histogram_quantile") => Intent::Latency(0.99),
+        Some(query) if query.contains("cpu") => Intent::Cpu,
+        Some(query) if query.contains("memory") => Intent::Memory,
+        _ => Intent::of(&task),
+    };
     let mut skills = vec![SkillProposal {
         kind: SkillKind::Command,
         title: format!("{task} (command)"),
         body: format!("`{}` answered the task \"{task}\".", worked.command),
         command: Some(worked.command.clone()),
-        when_to_use: task.clone(),
+        when_to_use: format!("{task}; {}", intent.topic(&service)),
         service: service.clone(),
     }];
 

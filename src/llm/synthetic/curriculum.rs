@@ -12,6 +12,10 @@ const TASKS_PER_ROUND: usize = 3;
 /// Observation successes needed before action tasks are proposed.
 const OBSERVATIONS_BEFORE_ACTIONS: usize = 2;
 
+/// How much more likely a task of a kind never tried before (for any service) is proposed:
+/// the curriculum explores what the history says nothing about yet.
+const NOVELTY: f64 = 8.0;
+
 /// Answers a curriculum prompt.
 pub(crate) fn answer(turn: &mut Turn<'_>) -> String {
     let previous = previous_tasks(turn.sections.get(Section::PreviousTasks));
@@ -26,7 +30,24 @@ pub(crate) fn answer(turn: &mut Turn<'_>) -> String {
         .iter()
         .filter(|(task, success)| *success && !super::intent::Intent::of(task).is_action())
         .count();
-    let actions_allowed = observation_successes >= OBSERVATIONS_BEFORE_ACTIONS;
+    // A template is tried when the history holds it for some service.
+    let tried = |text: &str| {
+        services.iter().any(|svc| {
+            let description = text.replace("{svc}", svc);
+            previous
+                .iter()
+                .any(|(t, _)| t.eq_ignore_ascii_case(&description))
+        })
+    };
+    // Observation before action: every kind of observation is tried once before any action.
+    let observations_tried = turn
+        .knowledge()
+        .task_templates
+        .iter()
+        .filter(|t| t.kind == TaskKind::Observation)
+        .all(|t| tried(&t.text));
+    let actions_allowed =
+        observation_successes >= OBSERVATIONS_BEFORE_ACTIONS && observations_tried;
 
     let mut candidates: Vec<ProposedTask> = Vec::new();
     let mut weights = Weights::new();
@@ -43,9 +64,10 @@ pub(crate) fn answer(turn: &mut Turn<'_>) -> String {
                 continue;
             }
             let distance = (i32::from(template.difficulty) - level).unsigned_abs();
+            let novelty = if tried(&template.text) { 1.0 } else { NOVELTY };
             weights.insert(
                 description.clone(),
-                1.0 / f64::from(1 + 4 * distance * distance),
+                novelty / f64::from(1 + 4 * distance * distance),
             );
             candidates.push(ProposedTask {
                 description,

@@ -27,8 +27,27 @@ pub(crate) enum Intent {
     SetEnv(String, String),
     /// Read logs.
     Logs,
+    /// Bring a measured quantity under a bound by adding replicas: measure, then scale out.
+    Relieve(Goal),
     /// Anything else.
+    ///
+    /// TODO: two evaluation tasks land here or in a read-only intent and fail in every round.
+    /// "Create a deployment using your deployment YAML file" needs the manifest's path (the
+    /// simulator applies `manifests/05-catalogue-dep.yaml`), which nothing in the prompt names
+    /// and no command the policy allows can list; the fix is a running state that names the
+    /// deployment's manifest files, which a Configuration skill could then carry. "Mitigate the
+    /// pod failure" reads as a replica count: the simulator's pod-failure fault holds every pod
+    /// of the deployment and no kubectl verb removes it, so there is no mitigation to learn.
     Unknown,
+}
+
+/// What a [`Intent::Relieve`] task must bring under its bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Goal {
+    /// The P99 latency under this many seconds.
+    Latency(f64),
+    /// The average CPU usage per pod under this fraction of the CPU limit.
+    CpuShare(f64),
 }
 
 impl Intent {
@@ -54,6 +73,21 @@ impl Intent {
         }
         if has("environment variable") || word("env") {
             return env_assignment(task).map_or(Intent::Unknown, |(k, v)| Intent::SetEnv(k, v));
+        }
+        // "Reduce X below B", "keep X below B": a bound to bring a metric under.
+        let lowers = has("reduce") || has("keep") || has("lower");
+        let bounded = has("below") || has("lower than") || has("under ");
+        if lowers && bounded {
+            if has("latency")
+                && let Some(ms) = number_before(&t, "ms")
+            {
+                return Intent::Relieve(Goal::Latency(f64::from(ms) / 1000.0));
+            }
+            if has("cpu")
+                && let Some(percent) = number_before(&t, "%")
+            {
+                return Intent::Relieve(Goal::CpuShare(f64::from(percent) / 100.0));
+            }
         }
         if has("latency") || has("percentile") || has("performance") || quantile_in(&t).is_some() {
             return Intent::Latency(quantile_in(&t).unwrap_or(0.99));
@@ -85,7 +119,35 @@ impl Intent {
                 | Intent::Rollback(_)
                 | Intent::Restart
                 | Intent::SetEnv(..)
+                | Intent::Relieve(_)
         )
+    }
+
+    /// What a task of this intent is about, in the words other task sentences use for it: a
+    /// curator writes this into a skill's "when to use" so that the skill is found for a
+    /// task that says the same thing in other words.
+    pub(crate) fn topic(&self, service: &str) -> String {
+        let about = match self {
+            Intent::Latency(_) => "the P99 latency, response time and performance",
+            Intent::Cpu => "the CPU usage and load",
+            Intent::Memory => "the memory usage",
+            Intent::Health => "the health, status and readiness",
+            Intent::Replicas => "the ready replicas",
+            Intent::Scale(_) => "scaling the replicas",
+            Intent::Autoscale => "auto-scaling",
+            Intent::Rollback(_) => "rolling back the image version",
+            Intent::Restart => "restarting the pods",
+            Intent::SetEnv(..) => "setting environment variables of the deployment",
+            Intent::Logs => "the logs",
+            Intent::Relieve(Goal::Latency(_)) => {
+                "reducing the P99 latency by scaling out; measuring the latency"
+            }
+            Intent::Relieve(Goal::CpuShare(_)) => {
+                "reducing the CPU usage by scaling out; measuring the CPU usage"
+            }
+            Intent::Unknown => return format!("tasks about {service}"),
+        };
+        format!("{about} of {service}")
     }
 
     /// The expected result format a manager asks of an agent for this intent.
@@ -173,6 +235,22 @@ fn number_after(t: &str, marker: &str) -> Option<u32> {
     })
 }
 
+/// The whole number written just before `unit` (`300ms`, `300 ms`, `30%`).
+fn number_before(t: &str, unit: &str) -> Option<u32> {
+    t.match_indices(unit).find_map(|(at, _)| {
+        let head = t[..at].trim_end();
+        let digits: String = head
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        digits.parse().ok()
+    })
+}
+
 fn number_anywhere(t: &str) -> Option<u32> {
     t.split(|c: char| !c.is_ascii_digit())
         .find(|s| !s.is_empty())?
@@ -244,6 +322,27 @@ mod tests {
                 "Update your deployment and set the environment variable logger_flag to true."
             ),
             Intent::SetEnv("logger_flag".into(), "true".into())
+        );
+        assert_eq!(
+            Intent::of("Reduce your microservice component P99 latency below 300ms."),
+            Intent::Relieve(Goal::Latency(0.3))
+        );
+        assert_eq!(
+            Intent::of(
+                "Traffic to your microservice component is increasing; keep its P99 latency below 300ms."
+            ),
+            Intent::Relieve(Goal::Latency(0.3))
+        );
+        assert_eq!(
+            Intent::of(
+                "Reduce your microservice component average CPU usage lower than 30% resource limit."
+            ),
+            Intent::Relieve(Goal::CpuShare(0.3))
+        );
+        // A report of the same quantities is not a task to change anything.
+        assert_eq!(
+            Intent::of("Report the P99 latency of your microservice component."),
+            Intent::Latency(0.99)
         );
         assert_eq!(Intent::of("Write a poem about socks"), Intent::Unknown);
     }

@@ -59,6 +59,29 @@ pub struct ServiceKnowledge {
     pub default: Vec<String>,
 }
 
+/// Rules of thumb for relieving a loaded service by adding replicas.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ScalingKnowledge {
+    /// Replicas wanted per unit of "measured over bound": latency and per-pod CPU fall
+    /// roughly with the replica count, and a margin on top covers load that keeps growing.
+    pub headroom: f64,
+    /// The fewest replicas a scale-out asks for.
+    pub min_replicas: u32,
+    /// The most replicas a scale-out asks for.
+    pub max_replicas: u32,
+}
+
+impl Default for ScalingKnowledge {
+    fn default() -> Self {
+        Self {
+            headroom: 2.0,
+            min_replicas: 2,
+            max_replicas: 8,
+        }
+    }
+}
+
 /// A task sentence the curriculum can propose; `{svc}` stands for the service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskTemplate {
@@ -92,6 +115,9 @@ pub struct Knowledge {
     pub malformed_flags: BTreeMap<String, String>,
     /// Service names.
     pub services: ServiceKnowledge,
+    /// How far to scale out to relieve a loaded service.
+    #[serde(default)]
+    pub scaling: ScalingKnowledge,
     /// Curriculum task sentences.
     #[serde(default)]
     pub task_templates: Vec<TaskTemplate>,

@@ -26,6 +26,18 @@
 //! metric; peer feedback about the format makes it follow the expected format exactly. Skills
 //! in the prompt are used at the `skill_adoption` rate.
 //!
+//! # What skills buy it
+//!
+//! Without skills it discovers each fact by trial and error, and every wrong guess costs a
+//! command of its bounded budget: a namespace (one `NotFound`, then a listing), and above all
+//! a Prometheus query, where five job selectors and two latency histograms make up to ten
+//! empty answers before one works. A task that needs a measurement first (report the P99;
+//! reduce the P99 below a bound by scaling out) often runs out of budget at round 0 and
+//! succeeds in one or two commands once a Command skill with a working query, or a
+//! Configuration skill with the job label, is in its prompt. Skills are matched by what
+//! their command does (a query for a measurement, `kubectl scale` for a scale-out), never by
+//! words the command happens to contain.
+//!
 //! # Determinism
 //!
 //! Its randomness comes from a ChaCha generator seeded with the configured seed and the

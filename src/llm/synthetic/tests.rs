@@ -8,6 +8,7 @@ use crate::llm::protocol::{
     parse_agent, parse_curator, parse_curriculum, parse_manager, parse_verdict,
 };
 use crate::llm::{ChatRequest, Role};
+use serde_json::Value;
 
 const PODS_ALL: &str =
     "NAMESPACE     NAME                            READY   STATUS    RESTARTS   AGE
@@ -417,19 +418,130 @@ fn curriculum_proposes_easy_observations_first_and_actions_after_successes() {
     );
     insta::assert_snapshot!("curriculum_first_round", text);
 
+    // Every kind of observation tried and most of them done: harder tasks, actions among them.
     let later = first.section(
+        Section::PreviousTasks,
+        "- [success] Check the health of catalogue\n- [success] Report the number of ready replicas of front-end\n- [success] Report the CPU usage of front-end\n- [success] Report the memory usage of catalogue\n- [success] Report the P99 latency of catalogue",
+    );
+    for seed in 1..=5 {
+        let tasks = parse_curriculum(&ask(&careful(seed), Role::Curriculum, &later))
+            .unwrap()
+            .tasks;
+        assert!(
+            tasks
+                .iter()
+                .all(|t| t.description != "Check the health of catalogue")
+        );
+        assert!(
+            tasks.iter().all(|t| t.difficulty >= 2),
+            "seed {seed}: {tasks:?}"
+        );
+    }
+}
+
+#[test]
+fn curriculum_tries_every_kind_of_observation_before_any_action() {
+    let state = "Services: catalogue, front-end";
+    // Three successes, but neither memory nor ready replicas tried yet.
+    let prompt = Prompt::new().section(Section::RunningState, state).section(
         Section::PreviousTasks,
         "- [success] Check the health of catalogue\n- [success] Report the CPU usage of front-end\n- [success] Report the P99 latency of catalogue",
     );
-    let tasks = parse_curriculum(&ask(&careful(1), Role::Curriculum, &later))
-        .unwrap()
-        .tasks;
-    assert!(
-        tasks
+    let mut untried_kinds = 0;
+    for seed in 1..=10 {
+        let tasks = parse_curriculum(&ask(&careful(seed), Role::Curriculum, &prompt))
+            .unwrap()
+            .tasks;
+        assert!(
+            tasks
+                .iter()
+                .all(|t| t.kind == crate::llm::protocol::TaskKind::Observation),
+            "seed {seed}: {tasks:?}"
+        );
+        untried_kinds += tasks
             .iter()
-            .all(|t| t.description != "Check the health of catalogue")
+            .filter(|t| t.description.contains("memory") || t.description.contains("replicas"))
+            .count();
+    }
+    // Kinds never tried are proposed more often than their share of the candidates (4 of 7).
+    assert!(untried_kinds > 15, "{untried_kinds} of 30 proposals");
+}
+
+fn prom_value(value: f64) -> String {
+    format!(
+        r#"{{"status":"success","data":{{"resultType":"vector","result":[{{"metric":{{}},"value":[1764770000,"{value}"]}}]}}}}"#
+    )
+}
+
+const P99_QUERY: &str = "curl -sG http://prometheus.monitoring:9090/api/v1/query --data-urlencode 'query=histogram_quantile(0.99, sum(rate(request_duration_seconds_bucket{job=\"sock-shop/catalogue\"}[5m])) by (le))'";
+
+#[test]
+fn agent_does_not_answer_a_cpu_question_with_an_autoscale_skill() {
+    // The autoscale command contains `--cpu-percent`; it measures nothing.
+    let skill = SkillProposal {
+        kind: SkillKind::Command,
+        title: "Enable auto-scaling of catalogue (command)".into(),
+        body: "`kubectl autoscale deployment catalogue --cpu-percent=50 --min=1 --max=5 -n sock-shop` answered the task.".into(),
+        command: Some(
+            "kubectl autoscale deployment catalogue --cpu-percent=50 --min=1 --max=5 -n sock-shop"
+                .into(),
+        ),
+        when_to_use: "auto-scaling of catalogue".into(),
+        service: "catalogue".into(),
+    };
+    let prompt = agent_prompt("Report the cpu usage of your microservice component.", &[])
+        .section(Section::Skills, skill.render());
+    for seed in 1..=5 {
+        let cmd = command(&ask(&careful(seed), Role::Agent, &prompt));
+        assert!(cmd.contains("/api/v1/query"), "seed {seed}: {cmd}");
+    }
+}
+
+#[test]
+fn agent_measures_the_latency_then_scales_out_in_proportion() {
+    let task = "Reduce your microservice component P99 latency below 300ms.";
+    let listed = ("kubectl get pods -n sock-shop", PODS_NS);
+
+    // First the measurement.
+    let cmd = command(&ask(
+        &careful(3),
+        Role::Agent,
+        &agent_prompt(task, &[listed]),
+    ));
+    assert!(cmd.contains("histogram_quantile(0.99"), "{cmd}");
+
+    // 0.42 s against 0.3 s: twice the ratio 1.4, 3 replicas, in the observed namespace.
+    let over = prom_value(0.42);
+    let prompt = agent_prompt(task, &[listed, (P99_QUERY, over.as_str())]);
+    let cmd = command(&ask(&careful(3), Role::Agent, &prompt));
+    assert_eq!(
+        cmd,
+        "kubectl scale deployment catalogue --replicas=3 -n sock-shop"
     );
-    assert!(tasks.iter().all(|t| t.difficulty >= 2), "{tasks:?}");
+
+    // Under the bound already: nothing to change, and the reply says so.
+    let under = prom_value(0.2);
+    let prompt = agent_prompt(task, &[listed, (P99_QUERY, under.as_str())]);
+    match parse_agent(&ask(&careful(3), Role::Agent, &prompt)).unwrap() {
+        AgentReply::Result(r) => {
+            assert_eq!(r.result.get("no_action_needed"), Some(&Value::Bool(true)));
+        }
+        AgentReply::Action(a) => panic!("expected a result, got `{}`", a.command),
+    }
+}
+
+#[test]
+fn agent_sets_an_autoscaler_when_the_task_says_traffic_keeps_rising() {
+    let task =
+        "Traffic to your microservice component is increasing; keep its P99 latency below 300ms.";
+    let listed = ("kubectl get pods -n sock-shop", PODS_NS);
+    let now = prom_value(0.2);
+    let prompt = agent_prompt(task, &[listed, (P99_QUERY, now.as_str())]);
+    let cmd = command(&ask(&careful(3), Role::Agent, &prompt));
+    assert!(
+        cmd.starts_with("kubectl autoscale deployment catalogue") && cmd.contains("-n sock-shop"),
+        "{cmd}"
+    );
 }
 
 #[test]

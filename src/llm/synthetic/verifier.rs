@@ -41,7 +41,11 @@ fn judge(intent: &Intent, execution: &[HistoryEntry], result: Option<&Value>) ->
     if fields.contains_key("error") || fields.values().any(Value::is_null) {
         return (false, "the result is incomplete".to_owned());
     }
-    if intent.is_action() && !execution.iter().any(|e| changed_state(&e.output)) {
+    // A relief task whose measurement already met its bound needed no change.
+    let nothing_needed = matches!(intent, Intent::Relieve(_))
+        && fields.get("no_action_needed") == Some(&Value::Bool(true));
+    if intent.is_action() && !nothing_needed && !execution.iter().any(|e| changed_state(&e.output))
+    {
         return (false, "no command changed the deployment".to_owned());
     }
     (
