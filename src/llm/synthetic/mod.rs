@@ -65,7 +65,7 @@ pub use knowledge::Knowledge;
 
 /// How often the synthetic model makes each kind of mistake, as probabilities per occasion.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct MistakeRates {
     /// Uses a namespace from its prior although the prompt shows the right one.
     pub wrong_namespace: f64,
@@ -123,7 +123,7 @@ impl MistakeRates {
 /// The configuration of a [`SyntheticModel`]: a study varies it to ask "what if the model
 /// were better". Loadable from TOML; every field has a default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SyntheticConfig {
     /// The seed all randomness derives from, with each request's key.
     pub seed: u64,
