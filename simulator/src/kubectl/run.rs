@@ -120,6 +120,26 @@ fn selector_of(inv: &Invocation) -> Step<Selector> {
     Selector::parse(inv.flags.str("selector")).map_err(message)
 }
 
+/// The label selector of a listing verb. kubectl hands the selector to the API server
+/// unparsed, so a malformed one comes back as the server's `BadRequest`, which kubectl words
+/// as "Unable to find" the listed type.
+fn list_selector(inv: &Invocation, kind: Option<ResourceKind>) -> Step<Selector> {
+    let text = inv.flags.str("selector");
+    Selector::parse(text).map_err(|e| match kind {
+        Some(k) => {
+            let info = k.info();
+            CommandOutput::error(format!(
+                "Error from server (BadRequest): Unable to find \"{}/{}, Resource={}\" that match label selector \"{text}\", field selector \"{}\": {e}\n",
+                info.group,
+                info.version,
+                info.plural,
+                inv.flags.str("field-selector"),
+            ))
+        }
+        None => message(e),
+    })
+}
+
 /// The single `TYPE NAME` or `TYPE/NAME` a command acts on, as a served kind and a name.
 fn single_target(
     inv: &Invocation,
@@ -225,12 +245,13 @@ impl World {
                 )));
             }
         };
+        let req_kind = targets.first().map(|t| t.kind);
         let req = GetRequest {
             targets,
             with_kind: with_all || types > 1,
             namespace: ns.to_string(),
             all_namespaces: inv.flags.bool("all-namespaces"),
-            selector: selector_of(inv)?,
+            selector: list_selector(inv, req_kind)?,
             output,
             show_labels: inv.flags.bool("show-labels"),
             no_headers: inv.flags.bool("no-headers"),

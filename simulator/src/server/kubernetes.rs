@@ -103,6 +103,18 @@ pub(crate) fn handle(world: &mut World, req: &ApiRequest) -> Reply {
     {
         return endpoint_slices(world, req, rp.namespace);
     }
+    if (rp.group, rp.version, rp.namespace, rp.plural)
+        == (
+            "coordination.k8s.io",
+            "v1",
+            Some("kube-node-lease"),
+            "leases",
+        )
+        && req.method == "GET"
+        && let Some(name) = rp.name
+    {
+        return node_lease(world, name);
+    }
     let Some(info) = served(rp.group, rp.version, rp.plural) else {
         return status::no_route();
     };
@@ -146,7 +158,17 @@ fn list(world: &World, req: &ApiRequest, kind: ResourceKind, ns: Option<&str>) -
         return table_reply(world, &objects);
     }
     let info = kind.info();
-    let items: Vec<Value> = objects.iter().map(Object::to_json).collect();
+    let now = world.clock().now();
+    let items: Vec<Value> = objects
+        .iter()
+        .map(|o| {
+            let mut v = o.to_json();
+            if let Some(wall) = req.wall_second {
+                super::wall_ages::rewrite(&mut v, kind, now, wall);
+            }
+            v
+        })
+        .collect();
     Reply::json(
         200,
         &json!({
@@ -390,6 +412,31 @@ fn endpoint_slices(world: &World, req: &ApiRequest, ns: Option<&str>) -> Reply {
         &json!({
             "kind": "EndpointSliceList", "apiVersion": "discovery.k8s.io/v1",
             "metadata": {"resourceVersion": resource_version(world)}, "items": items,
+        }),
+    )
+}
+
+/// The `coordination.k8s.io/v1` Lease a node's kubelet renews, as `kubectl describe node`
+/// reads it: held by the node and renewed at the current virtual instant (the interpreter's
+/// describe prints the same). Only this GET is served; leases are not in discovery, so that
+/// `api-resources` stays as the interpreter prints it.
+fn node_lease(world: &World, name: &str) -> Reply {
+    if !world.state().nodes.contains_key(name) {
+        return status::not_found("leases.coordination.k8s.io", name);
+    }
+    let now = world.clock().now();
+    let renew = format!(
+        "{}.{:06}Z",
+        now.strftime("%Y-%m-%dT%H:%M:%S"),
+        now.subsec_microsecond()
+    );
+    Reply::json(
+        200,
+        &json!({
+            "kind": "Lease",
+            "apiVersion": "coordination.k8s.io/v1",
+            "metadata": {"name": name, "namespace": "kube-node-lease"},
+            "spec": {"holderIdentity": name, "leaseDurationSeconds": 40, "renewTime": renew},
         }),
     )
 }

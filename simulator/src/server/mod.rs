@@ -35,7 +35,6 @@
 //!   and streams the changes it sees.
 //! - Creation (`POST`), `PUT` of whole objects and `/openapi` are not served, so `kubectl
 //!   apply` and `create` fail; the fix is to route them to [`World::apply`].
-//! - No `coordination.k8s.io` Lease per node, so `describe node` prints a lease error.
 //! - `discovery.k8s.io` EndpointSlices are served for listing only and are not in discovery.
 
 pub(crate) mod discovery;
@@ -43,6 +42,7 @@ pub(crate) mod kubernetes;
 pub(crate) mod metrics_api;
 pub(crate) mod prometheus;
 pub(crate) mod status;
+pub(crate) mod wall_ages;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -125,6 +125,11 @@ pub(crate) struct ApiRequest {
     pub(crate) content_type: String,
     /// The body.
     pub(crate) body: Vec<u8>,
+    /// The `Kubectl-Command` header kubectl sends (`kubectl describe`), empty for other clients.
+    pub(crate) kubectl_command: String,
+    /// For a client that computes ages from its own wall clock (`kubectl describe`), the
+    /// whole Unix second the answer is served at; see [`wall_ages`].
+    pub(crate) wall_second: Option<i64>,
 }
 
 impl ApiRequest {
@@ -301,6 +306,11 @@ async fn read(req: Request, limit: usize) -> Result<ApiRequest, usize> {
         accept: header_str(&parts.headers, header::ACCEPT),
         content_type: header_str(&parts.headers, header::CONTENT_TYPE),
         body: body.to_vec(),
+        kubectl_command: header_str(
+            &parts.headers,
+            header::HeaderName::from_static("kubectl-command"),
+        ),
+        wall_second: None,
     })
 }
 
@@ -309,6 +319,10 @@ async fn kube_handler(State(app): State<AppState>, req: Request) -> Response {
         Ok(r) => r,
         Err(limit) => return status::too_large(limit).into_response(),
     };
+    let mut req = req;
+    if req.kubectl_command.starts_with("kubectl describe") {
+        req.wall_second = Some(wall_ages::serving_second().await);
+    }
     if req.params().get("watch") == Some("true") || req.params().get("watch") == Some("1") {
         return watch(&app, &req).await;
     }
