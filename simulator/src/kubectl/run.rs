@@ -580,28 +580,29 @@ impl World {
         } else {
             WAIT_LIMIT
         };
+        // kubectl prints the status of the deployment as it lists it, then once for every
+        // change a watch on it reports (the same line again when the change left the counts
+        // as they were), until the rollout is done: time passes a second at a time up to the
+        // deployment's next change, as a watch on the served world lets it pass.
         let watch = inv.flags.bool("watch");
         let mut out = CommandOutput::default();
-        let mut last = String::new();
         let end = self.clock().elapsed() + limit;
         loop {
-            let line = rollout_message(self, ns, &name);
-            match line {
+            match rollout_message(self, ns, &name) {
                 Ok(done) => {
                     out.stdout.push_str(&done);
                     return Ok(out);
                 }
-                Err(waiting) => {
-                    if waiting != last {
-                        out.stdout.push_str(&waiting);
-                        last = waiting;
-                    }
-                    if !watch {
-                        return Ok(out);
-                    }
-                }
+                Err(waiting) => out.stdout.push_str(&waiting),
             }
-            if self.clock().elapsed() >= end {
+            if !watch {
+                return Ok(out);
+            }
+            let seen = deployment_version(self, ns, &name);
+            let left = end - self.clock().elapsed();
+            let changed = left > Millis(0)
+                && self.advance_until(left, |w| deployment_version(w, ns, &name) != seen);
+            if !changed {
                 if timeout.as_nanos() > 0 {
                     out.stderr
                         .push_str("error: timed out waiting for the condition\n");
@@ -613,7 +614,11 @@ impl World {
                 out.status = 1;
                 return Ok(out);
             }
-            self.advance(Millis(1000));
+            if self.deployment(ns, &name).is_none() {
+                out.stderr.push_str("error: object has been deleted\n");
+                out.status = 1;
+                return Ok(out);
+            }
         }
     }
 
@@ -1018,6 +1023,13 @@ fn set_default_namespace(m: &mut manifest::Manifest, ns: &str) {
     {
         meta.namespace = Some(ns.to_string());
     }
+}
+
+/// The deployment's resourceVersion, `None` once it is gone: what a watch on it compares.
+fn deployment_version(world: &World, ns: &str, name: &str) -> Option<String> {
+    world
+        .deployment(ns, name)
+        .and_then(|d| d.metadata.resource_version.clone())
 }
 
 /// `Ok(done message)` when the rollout is complete, else `Err(waiting message)`.

@@ -63,7 +63,7 @@ pub(crate) fn parse_path(path: &str) -> Option<ResourcePath<'_>> {
     })
 }
 
-fn served(group: &str, version: &str, plural: &str) -> Option<&'static ResourceInfo> {
+pub(crate) fn served(group: &str, version: &str, plural: &str) -> Option<&'static ResourceInfo> {
     RESOURCES
         .iter()
         .find(|r| r.group == group && r.version == version && r.plural == plural)
@@ -180,9 +180,10 @@ fn list(world: &World, req: &ApiRequest, kind: ResourceKind, ns: Option<&str>) -
     )
 }
 
-/// The newest resource version in the world, as a list's version.
-fn resource_version(world: &World) -> String {
-    world.clock().elapsed().0.to_string()
+/// The newest resource version in the world, as a list's version: a watch from it sees the
+/// changes made after the list.
+pub(crate) fn resource_version(world: &World) -> String {
+    world.resource_version().to_string()
 }
 
 /// A `meta.k8s.io/v1` `Table` of `objects` with the server-side columns of their type.
@@ -442,7 +443,7 @@ fn node_lease(world: &World, name: &str) -> Reply {
 }
 
 /// A field selector (`involvedObject.name=x,status.phase!=Failed`) over an object's JSON.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct FieldSelector(Vec<(Vec<String>, bool, String)>);
 
 impl FieldSelector {
@@ -470,6 +471,20 @@ impl FieldSelector {
     /// Whether no term was given.
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Whether a world object satisfies every term; terms on `metadata.name` and
+    /// `metadata.namespace` alone (what waiting clients send) are checked without rendering
+    /// the object.
+    pub(crate) fn matches_object(&self, object: &Object<'_>) -> bool {
+        let metadata_only = self.0.iter().all(|(path, _, _)| {
+            matches!(path.as_slice(), [m, f] if m == "metadata" && (f == "name" || f == "namespace"))
+        });
+        if !metadata_only {
+            return self.matches(&object.to_json());
+        }
+        let m = object.meta();
+        self.matches(&json!({"metadata": {"name": m.name, "namespace": m.namespace}}))
     }
 
     /// Whether `object` satisfies every term (a missing field reads as empty).

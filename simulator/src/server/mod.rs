@@ -15,7 +15,10 @@
 //! work. The rule here: **requests never move the clock**. Time passes only
 //! - when a harness asks for it: `POST /sim/v1/advance?seconds=N` (or `milliseconds=N`) on the
 //!   Kubernetes address, or [`World::advance`] on the shared world, and
-//! - inside the world's own waiting operations, exactly as in-process.
+//! - inside the world's own waiting operations, exactly as in-process, and
+//! - while a client waits on a watch, a second at a time up to the next change of what it
+//!   watches, which is how the interpreter's waiting verbs let time pass; [`watch`] states the
+//!   rule and its caveats.
 //!
 //! The in-process counterpart of one real kubectl command is therefore
 //! `world.advance(COMMAND_LATENCY)` followed by [`World::kubectl_now`] (which runs a command
@@ -28,11 +31,6 @@
 //! [`Limits::max_series`] series get Prometheus-style `bad_data` / `execution` errors.
 
 //! # Known gaps
-//! - Watches carry no events: a watch is held open for a few seconds and closed. A client that
-//!   waits for a change (`kubectl delete` without `--wait=false` on a pod that takes time to
-//!   terminate, `rollout status` on an unfinished rollout) waits until its own timeout. The fix
-//!   is a watch that lets virtual time run while it waits, as the in-process waiting verbs do,
-//!   and streams the changes it sees.
 //! - Creation (`POST`), `PUT` of whole objects and `/openapi` are not served, so `kubectl
 //!   apply` and `create` fail; the fix is to route them to [`World::apply`].
 //! - `discovery.k8s.io` EndpointSlices are served for listing only and are not in discovery.
@@ -43,10 +41,10 @@ pub(crate) mod metrics_api;
 pub(crate) mod prometheus;
 pub(crate) mod status;
 pub(crate) mod wall_ages;
+pub(crate) mod watch;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -174,7 +172,7 @@ impl Reply {
         }
     }
 
-    fn into_response(self) -> Response {
+    pub(crate) fn into_response(self) -> Response {
         Response::builder()
             .status(StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
             .header(header::CONTENT_TYPE, self.content_type)
@@ -324,7 +322,7 @@ async fn kube_handler(State(app): State<AppState>, req: Request) -> Response {
         req.wall_second = Some(wall_ages::serving_second().await);
     }
     if req.params().get("watch") == Some("true") || req.params().get("watch") == Some("1") {
-        return watch(&app, &req).await;
+        return watch::serve(app.world.clone(), &req);
     }
     let reply = {
         let mut world = lock(&app.world);
@@ -363,19 +361,6 @@ fn advance(world: &mut World, req: &ApiRequest) -> Reply {
             None,
         ),
     }
-}
-
-/// A watch: the list it starts from is already known to the client, and since requests never
-/// move the clock nothing changes while it is open. It is held open briefly and closed, as a
-/// server closes an idle watch, so a waiting client lists again.
-async fn watch(_app: &AppState, _req: &ApiRequest) -> Response {
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    Reply {
-        status: 200,
-        content_type: "application/json",
-        body: Vec::new(),
-    }
-    .into_response()
 }
 
 async fn prom_handler(State(app): State<AppState>, req: Request) -> Response {

@@ -148,6 +148,36 @@ fn cases() -> Vec<Case> {
         case(&["patch deploy nosuch -n sock-shop -p '{\"spec\":{\"replicas\":2}}'"]),
         case(&["delete pod {pod} -n sock-shop --wait=false"]),
         case(&["delete pod nosuch -n sock-shop"]),
+        case(&[
+            "delete pod {pod} -n sock-shop",
+            "get pods -n sock-shop",
+            "get pods -n sock-shop -l name=catalogue -o name",
+        ]),
+        case(&[
+            "delete pod -n sock-shop -l name=carts",
+            "get pods -n sock-shop -l name=carts",
+        ]),
+        case(&[
+            "set image deploy/carts carts=weaveworksdemos/carts:0.4.7 -n sock-shop",
+            "rollout status deploy/carts -n sock-shop",
+            "get deploy,rs -n sock-shop -l name=carts",
+        ]),
+        case(&[
+            "rollout restart deploy/front-end -n sock-shop",
+            "rollout status deployment front-end -n sock-shop",
+            "get deploy front-end -n sock-shop",
+        ]),
+        known(
+            &[
+                "rollout restart deploy/front-end -n sock-shop",
+                "get rs -n sock-shop -l name=front-end",
+            ],
+            "kubectl stamps the restarted template with its own wall-clock time (kubectl.kubernetes.io/restartedAt), the interpreter with virtual time, and the new ReplicaSet's pod-template hash follows that stamp",
+        ),
+        case(&[
+            "set image deploy/carts carts=weaveworksdemos/carts:0.4.7 -n sock-shop",
+            "rollout status deploy/carts -n sock-shop --watch=false",
+        ]),
         case(&["top pod -n sock-shop"]),
         case(&["top node"]),
         case(&["version"]),
