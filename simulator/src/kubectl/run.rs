@@ -124,20 +124,30 @@ fn selector_of(inv: &Invocation) -> Step<Selector> {
 /// unparsed, so a malformed one comes back as the server's `BadRequest`, which kubectl words
 /// as "Unable to find" the listed type.
 fn list_selector(inv: &Invocation, kind: Option<ResourceKind>) -> Step<Selector> {
-    let text = inv.flags.str("selector");
-    Selector::parse(text).map_err(|e| match kind {
+    Selector::parse(inv.flags.str("selector")).map_err(|e| bad_listing(inv, kind, e))
+}
+
+/// The server's `BadRequest` for a listing with a malformed label or field selector, as
+/// kubectl words it.
+fn bad_listing(
+    inv: &Invocation,
+    kind: Option<ResourceKind>,
+    e: impl std::fmt::Display,
+) -> CommandOutput {
+    match kind {
         Some(k) => {
             let info = k.info();
             CommandOutput::error(format!(
-                "Error from server (BadRequest): Unable to find \"{}/{}, Resource={}\" that match label selector \"{text}\", field selector \"{}\": {e}\n",
+                "Error from server (BadRequest): Unable to find \"{}/{}, Resource={}\" that match label selector \"{}\", field selector \"{}\": {e}\n",
                 info.group,
                 info.version,
                 info.plural,
+                inv.flags.str("selector"),
                 inv.flags.str("field-selector"),
             ))
         }
         None => message(e),
-    })
+    }
 }
 
 /// The single `TYPE NAME` or `TYPE/NAME` a command acts on, as a served kind and a name.
@@ -262,7 +272,7 @@ impl World {
                 .flat_map(|s| s.split(',').map(str::to_string))
                 .collect(),
             field_selector: super::fields::parse(inv.flags.str("field-selector"))
-                .map_err(message)?,
+                .map_err(|e| bad_listing(inv, req_kind, e))?,
             sort_by: Some(inv.flags.str("sort-by").to_string()).filter(|s| !s.is_empty()),
             allow_missing_keys: inv.flags.bool("allow-missing-template-keys"),
         };
@@ -779,10 +789,15 @@ impl World {
         let overwrite = inv.flags.bool("overwrite");
         let mut out = CommandOutput::default();
         for (kind, name) in targets {
+            let before = self.labels_length(kind, ns, &name);
             match self.set_metadata(kind, ns, &name, annotations, &changes, overwrite) {
                 Ok(edit) => {
+                    // kubectl says "unlabeled" when, without --overwrite, the edit made the
+                    // object shorter.
+                    let shorter = self.labels_length(kind, ns, &name) < before;
                     let word = match (annotations, edit) {
                         (true, _) => "annotated",
+                        (false, Edit::Changed) if shorter && !overwrite => "unlabeled",
                         (false, Edit::Changed) => "labeled",
                         (false, Edit::Unchanged) => "not labeled",
                     };
@@ -793,6 +808,15 @@ impl World {
             }
         }
         Ok(out)
+    }
+
+    /// The length of an object's labels as JSON (0 without labels).
+    fn labels_length(&self, kind: ResourceKind, ns: &str, name: &str) -> usize {
+        self.get(kind, ns, name)
+            .and_then(|o| o.meta().labels.clone())
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::to_string(&l).map(|t| t.len()).unwrap_or(0))
+            .unwrap_or(0)
     }
 
     fn cmd_delete(&mut self, inv: &Invocation, ns: &str) -> Step<CommandOutput> {
@@ -1072,7 +1096,15 @@ fn cmd_api_resources(inv: &Invocation, metrics_server: bool) -> CommandOutput {
     if !no_headers {
         w.write_str("NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND\n");
     }
+    // kubectl filters by --namespaced only when the flag is given.
+    let namespaced = inv
+        .flags
+        .is_set("namespaced")
+        .then(|| inv.flags.bool("namespaced"));
     for r in super::resources::RESOURCES {
+        if namespaced.is_some_and(|n| n != r.namespaced) {
+            continue;
+        }
         let api = if r.group.is_empty() {
             r.version.to_string()
         } else {
@@ -1087,8 +1119,12 @@ fn cmd_api_resources(inv: &Invocation, metrics_server: bool) -> CommandOutput {
         ));
     }
     if metrics_server {
-        w.write_str("nodes\t\tmetrics.k8s.io/v1beta1\tfalse\tNodeMetrics\n");
-        w.write_str("pods\t\tmetrics.k8s.io/v1beta1\ttrue\tPodMetrics\n");
+        if namespaced != Some(true) {
+            w.write_str("nodes\t\tmetrics.k8s.io/v1beta1\tfalse\tNodeMetrics\n");
+        }
+        if namespaced != Some(false) {
+            w.write_str("pods\t\tmetrics.k8s.io/v1beta1\ttrue\tPodMetrics\n");
+        }
     }
     CommandOutput::ok(w.finish())
 }

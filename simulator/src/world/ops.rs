@@ -408,9 +408,13 @@ impl World {
                         && old != v
                         && !overwrite
                     {
-                        return Err(ApiError::bad_request(format!(
-                            "'{k}' already has a value ({old}), and --overwrite is false"
-                        )));
+                        return Err(ApiError::bad_request(if annotations {
+                            format!(
+                                "--overwrite is false but found the following declared annotation(s): '{k}' already has a value ({old})"
+                            )
+                        } else {
+                            format!("'{k}' already has a value ({old}), and --overwrite is false")
+                        }));
                     }
                     current.insert(k.clone(), v.clone());
                 }

@@ -178,6 +178,95 @@ fn cases() -> Vec<Case> {
             "set image deploy/carts carts=weaveworksdemos/carts:0.4.7 -n sock-shop",
             "rollout status deploy/carts -n sock-shop --watch=false",
         ]),
+        case(&["get pods -n sock-shop --sort-by=.metadata.name -o name"]),
+        case(&["get pods -n sock-shop --field-selector=status.phase=Running"]),
+        case(&["get pods -n sock-shop --field-selector=bogus"]),
+        case(&[
+            "get deploy -n sock-shop -o custom-columns=NAME:.metadata.name,REPLICAS:.spec.replicas",
+        ]),
+        case(&["get ns sock-shop -o yaml"]),
+        case(&["get svc carts -n sock-shop -o json"]),
+        case(&[
+            "get pods -n sock-shop -o jsonpath='{range .items[*]}{.metadata.name}{\"\\n\"}{end}'",
+        ]),
+        case(&[
+            "get deploy -n sock-shop -o jsonpath={.items[0].spec.template.spec.containers[0].image}",
+        ]),
+        case(&["get pods -n sock-shop -o badformat"]),
+        case(&["get pods -n nosuch"]),
+        case(&["describe pods -n sock-shop -l name=carts"]),
+        case(&["describe deploy nosuch -n sock-shop"]),
+        case(&["logs {pod} -n sock-shop --previous"]),
+        case(&["logs {pod} -n sock-shop -c nosuch"]),
+        case(&["logs {pod} -n sock-shop --timestamps --tail=2"]),
+        case(&["logs deploy/carts -n sock-shop --tail=1"]),
+        case(&[
+            "scale deploy carts -n sock-shop --current-replicas=5 --replicas=2",
+            "get deploy carts -n sock-shop",
+        ]),
+        case(&["scale deploy/carts deploy/orders -n sock-shop --replicas=2"]),
+        case(&["scale rs nosuch -n sock-shop --replicas=1"]),
+        case(&[
+            "set resources deploy/carts -n sock-shop --limits=cpu=400m,memory=512Mi",
+            "get deploy carts -n sock-shop -o jsonpath={.spec.template.spec.containers[0].resources}",
+        ]),
+        case(&["set image deploy/carts nosuch=img:1 -n sock-shop"]),
+        case(&["set image deploy/nosuch carts=img:1 -n sock-shop"]),
+        case(&[
+            "rollout pause deploy/carts -n sock-shop",
+            "rollout resume deploy/carts -n sock-shop",
+            "rollout resume deploy/carts -n sock-shop",
+        ]),
+        case(&["rollout undo deploy/carts -n sock-shop"]),
+        case(&["rollout status deploy/nosuch -n sock-shop"]),
+        case(&["rollout history deploy/nosuch -n sock-shop"]),
+        case(&[
+            "label pod {pod} -n sock-shop tier=backend",
+            "label pod {pod} -n sock-shop tier=frontend",
+            "label pod {pod} -n sock-shop tier=frontend --overwrite",
+            "label pod {pod} -n sock-shop tier-",
+            "get pod {pod} -n sock-shop --show-labels",
+        ]),
+        case(&["label deploy nosuch -n sock-shop a=b"]),
+        case(&[
+            "annotate deploy carts -n sock-shop note=hello",
+            "annotate deploy carts -n sock-shop note=again",
+            "annotate deploy carts -n sock-shop note=again --overwrite",
+        ]),
+        case(&[
+            "patch deploy carts -n sock-shop --type=json -p '[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":3}]'",
+            "get deploy carts -n sock-shop -o jsonpath={.spec.replicas}",
+        ]),
+        case(&[
+            "patch deploy carts -n sock-shop --type=json -p '[{\"op\":\"remove\",\"path\":\"/spec/nosuch\"}]'",
+        ]),
+        known(
+            &["patch deploy carts -n sock-shop -p 'not json'"],
+            "kubectl reads the patch as YAML (a plain string here) and sends it; the interpreter rejects it as YAML it cannot parse, and the server words the rejection of a string body as if it were an array",
+        ),
+        known(
+            &["patch pod {pod} -n sock-shop -p '{\"spec\":{\"nodeName\":\"other\"}}'"],
+            "a real API server's Invalid status carries details (kind, name, causes) from which kubectl prints `The Pod \"NAME\" is invalid: spec: Forbidden: ...`; the interpreter prints `Error from server (Invalid): ...` and the served Status has no details, so kubectl prints `The request is invalid: ...`: both sides are to be fixed",
+        ),
+        case(&[
+            "patch svc carts -n sock-shop --type=merge -p '{\"metadata\":{\"labels\":{\"x\":\"y\"}}}'",
+            "get svc carts -n sock-shop --show-labels",
+        ]),
+        case(&["delete deploy nosuch -n sock-shop"]),
+        case(&["delete pod {pod} -n sock-shop --grace-period=0 --force"]),
+        known(
+            &["apply -f manifests/05-catalogue-dep.yaml"],
+            "kubectl apply and create validate against /openapi/v3 and send POST/PUT and three-way patches, which the server does not serve yet",
+        ),
+        known(
+            &["create -f manifests/06-catalogue-svc.yaml"],
+            "as apply: creation (POST) and the OpenAPI documents kubectl validates with are not served",
+        ),
+        known(
+            &["autoscale deploy carts -n sock-shop --min=1 --max=3 --cpu-percent=50"],
+            "autoscale creates a HorizontalPodAutoscaler by POST, which the server does not serve",
+        ),
+        case(&["api-resources --namespaced=true"]),
         case(&["top pod -n sock-shop"]),
         case(&["top node"]),
         case(&["version"]),
@@ -194,6 +283,7 @@ fn run_real(
     words: &[String],
 ) -> (String, String, i32) {
     let out = Command::new(bin)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/sock-shop"))
         .arg(format!("--kubeconfig={}", kubeconfig.display()))
         .arg(format!("--cache-dir={}", cache.display()))
         .args(words)
