@@ -29,11 +29,24 @@
 //! Request bodies over [`Limits::max_body`] get `413` as a Kubernetes `Status`; Prometheus
 //! queries longer than [`Limits::max_query_len`] and results with more than
 //! [`Limits::max_series`] series get Prometheus-style `bad_data` / `execution` errors.
-
+//!
+//! # Ages that clients compute
+//! `kubectl describe` turns timestamps into ages with its own wall clock; [`wall_ages`] says
+//! how the answers to it are shifted so that it prints the interpreter's virtual ages.
+//!
 //! # Known gaps
-//! - Creation (`POST`), `PUT` of whole objects and `/openapi` are not served, so `kubectl
-//!   apply` and `create` fail; the fix is to route them to [`World::apply`].
-//! - `discovery.k8s.io` EndpointSlices are served for listing only and are not in discovery.
+//! - Creation (`POST`), `PUT` of whole objects and `/openapi/v3` are not served, so `kubectl
+//!   apply`, `create` and `autoscale` fail (kubectl first fails to download the OpenAPI
+//!   documents it validates with). The fix: serve `/openapi/v3` and the group-version
+//!   documents with the `fieldValidation` parameter on PATCH and POST (so that kubectl leaves
+//!   validation to the server), route POST and PUT to [`World::apply`], and accept the
+//!   three-way strategic merge patch that client-side apply computes from the
+//!   `kubectl.kubernetes.io/last-applied-configuration` annotation.
+//! - Writes through [`crate::kubectl::patch`] report errors as rendered text, which
+//!   [`status::from_command_error`] reads back into a `Status`; the fix is for the patch
+//!   module to return the world's typed `ApiError`.
+//! - `discovery.k8s.io` EndpointSlices are served for listing only, and node Leases for
+//!   GET only; neither is in discovery.
 
 pub(crate) mod discovery;
 pub(crate) mod kubernetes;

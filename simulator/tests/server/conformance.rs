@@ -3,7 +3,9 @@
 //!
 //! Clock rule on both sides (see `odyssey_simulator::server`): before each line the harness
 //! lets `COMMAND_LATENCY` pass on the world; the in-process side then runs
-//! `World::kubectl_now`, the real side runs kubectl, whose requests do not move the clock.
+//! `World::kubectl_now`, the real side runs kubectl, whose requests do not move the clock
+//! except while it waits on a watch (`delete` without `--wait=false`, `rollout status`), which
+//! lets time pass up to the change it waits for, as the interpreter's waiting verbs do.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -240,14 +242,14 @@ fn cases() -> Vec<Case> {
         case(&[
             "patch deploy carts -n sock-shop --type=json -p '[{\"op\":\"remove\",\"path\":\"/spec/nosuch\"}]'",
         ]),
+        case(&["patch deploy carts -n sock-shop -p 'not json'"]),
+        case(&["patch deploy carts -n sock-shop -p '[1, 2]'"]),
+        case(&["patch deploy carts -n sock-shop --type=json -p '{\"a\":1}'"]),
         known(
-            &["patch deploy carts -n sock-shop -p 'not json'"],
-            "kubectl reads the patch as YAML (a plain string here) and sends it; the interpreter rejects it as YAML it cannot parse, and the server words the rejection of a string body as if it were an array",
+            &["patch deploy carts -n sock-shop -p '{bad'"],
+            "kubectl's YAML reader (go-yaml) accepts the unterminated `{bad` and sends what it read, which the server rejects; the interpreter's YAML reader rejects it, so it prints kubectl's client-side parse error instead",
         ),
-        known(
-            &["patch pod {pod} -n sock-shop -p '{\"spec\":{\"nodeName\":\"other\"}}'"],
-            "a real API server's Invalid status carries details (kind, name, causes) from which kubectl prints `The Pod \"NAME\" is invalid: spec: Forbidden: ...`; the interpreter prints `Error from server (Invalid): ...` and the served Status has no details, so kubectl prints `The request is invalid: ...`: both sides are to be fixed",
-        ),
+        case(&["patch pod {pod} -n sock-shop -p '{\"spec\":{\"nodeName\":\"other\"}}'"]),
         case(&[
             "patch svc carts -n sock-shop --type=merge -p '{\"metadata\":{\"labels\":{\"x\":\"y\"}}}'",
             "get svc carts -n sock-shop --show-labels",
