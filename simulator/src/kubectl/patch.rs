@@ -32,11 +32,13 @@ pub fn patch(
     patch_type: &str,
     patch: &str,
 ) -> Result<Edit, CommandOutput> {
+    // kubectl reads the patch as YAML (JSON is YAML) and sends what it reads, a plain string
+    // included; the server then rejects what is not an object (or, for a JSON patch, a list).
     let parsed: Value = match serde_json::from_str(patch) {
         Ok(v) => v,
         Err(_) => match serde_saphyr::from_str::<Value>(patch) {
-            Ok(v) if v.is_object() || v.is_array() => v,
-            _ => {
+            Ok(v) => v,
+            Err(_) => {
                 return Err(CommandOutput::error(format!(
                     "error: unable to parse \"{patch}\": yaml: did not find expected node content\n"
                 )));
@@ -50,27 +52,21 @@ pub fn patch(
     };
     let original = object.to_json();
     let patched = match patch_type {
-        "" | "strategic" => {
+        "" | "strategic" | "merge" => {
             if !parsed.is_object() {
-                return Err(bad_request(
-                    "json: cannot unmarshal array into Go value of type map[string]interface {}",
-                ));
+                return Err(bad_request(&format!(
+                    "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                    go_type(&parsed)
+                )));
             }
-            merge(&original, &parsed, true)
-        }
-        "merge" => {
-            if !parsed.is_object() {
-                return Err(bad_request(
-                    "json: cannot unmarshal array into Go value of type map[string]interface {}",
-                ));
-            }
-            merge(&original, &parsed, false)
+            merge(&original, &parsed, patch_type != "merge")
         }
         "json" => {
             let Some(ops) = parsed.as_array() else {
-                return Err(bad_request(
-                    "json: cannot unmarshal object into Go value of type jsonpatch.Patch",
-                ));
+                return Err(bad_request(&format!(
+                    "json: cannot unmarshal {} into Go value of type jsonpatch.Patch",
+                    go_type(&parsed)
+                )));
             };
             json_patch(original.clone(), ops).map_err(|m| bad_request(&m))?
         }
@@ -85,6 +81,18 @@ pub fn patch(
     }
     store(world, kind, namespace, name, patched)?;
     Ok(Edit::Changed)
+}
+
+/// The word Go's JSON decoder uses for a value's type in its errors.
+fn go_type(v: &Value) -> &'static str {
+    match v {
+        Value::Object(_) => "object",
+        Value::Array(_) => "array",
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "bool",
+        Value::Null => "null",
+    }
 }
 
 fn bad_request(message: &str) -> CommandOutput {

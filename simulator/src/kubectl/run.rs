@@ -120,6 +120,36 @@ fn selector_of(inv: &Invocation) -> Step<Selector> {
     Selector::parse(inv.flags.str("selector")).map_err(message)
 }
 
+/// The label selector of a listing verb. kubectl hands the selector to the API server
+/// unparsed, so a malformed one comes back as the server's `BadRequest`, which kubectl words
+/// as "Unable to find" the listed type.
+fn list_selector(inv: &Invocation, kind: Option<ResourceKind>) -> Step<Selector> {
+    Selector::parse(inv.flags.str("selector")).map_err(|e| bad_listing(inv, kind, e))
+}
+
+/// The server's `BadRequest` for a listing with a malformed label or field selector, as
+/// kubectl words it.
+fn bad_listing(
+    inv: &Invocation,
+    kind: Option<ResourceKind>,
+    e: impl std::fmt::Display,
+) -> CommandOutput {
+    match kind {
+        Some(k) => {
+            let info = k.info();
+            CommandOutput::error(format!(
+                "Error from server (BadRequest): Unable to find \"{}/{}, Resource={}\" that match label selector \"{}\", field selector \"{}\": {e}\n",
+                info.group,
+                info.version,
+                info.plural,
+                inv.flags.str("selector"),
+                inv.flags.str("field-selector"),
+            ))
+        }
+        None => message(e),
+    }
+}
+
 /// The single `TYPE NAME` or `TYPE/NAME` a command acts on, as a served kind and a name.
 fn single_target(
     inv: &Invocation,
@@ -225,12 +255,13 @@ impl World {
                 )));
             }
         };
+        let req_kind = targets.first().map(|t| t.kind);
         let req = GetRequest {
             targets,
             with_kind: with_all || types > 1,
             namespace: ns.to_string(),
             all_namespaces: inv.flags.bool("all-namespaces"),
-            selector: selector_of(inv)?,
+            selector: list_selector(inv, req_kind)?,
             output,
             show_labels: inv.flags.bool("show-labels"),
             no_headers: inv.flags.bool("no-headers"),
@@ -241,7 +272,7 @@ impl World {
                 .flat_map(|s| s.split(',').map(str::to_string))
                 .collect(),
             field_selector: super::fields::parse(inv.flags.str("field-selector"))
-                .map_err(message)?,
+                .map_err(|e| bad_listing(inv, req_kind, e))?,
             sort_by: Some(inv.flags.str("sort-by").to_string()).filter(|s| !s.is_empty()),
             allow_missing_keys: inv.flags.bool("allow-missing-template-keys"),
         };
@@ -559,28 +590,29 @@ impl World {
         } else {
             WAIT_LIMIT
         };
+        // kubectl prints the status of the deployment as it lists it, then once for every
+        // change a watch on it reports (the same line again when the change left the counts
+        // as they were), until the rollout is done: time passes a second at a time up to the
+        // deployment's next change, as a watch on the served world lets it pass.
         let watch = inv.flags.bool("watch");
         let mut out = CommandOutput::default();
-        let mut last = String::new();
         let end = self.clock().elapsed() + limit;
         loop {
-            let line = rollout_message(self, ns, &name);
-            match line {
+            match rollout_message(self, ns, &name) {
                 Ok(done) => {
                     out.stdout.push_str(&done);
                     return Ok(out);
                 }
-                Err(waiting) => {
-                    if waiting != last {
-                        out.stdout.push_str(&waiting);
-                        last = waiting;
-                    }
-                    if !watch {
-                        return Ok(out);
-                    }
-                }
+                Err(waiting) => out.stdout.push_str(&waiting),
             }
-            if self.clock().elapsed() >= end {
+            if !watch {
+                return Ok(out);
+            }
+            let seen = deployment_version(self, ns, &name);
+            let left = end - self.clock().elapsed();
+            let changed = left > Millis(0)
+                && self.advance_until(left, |w| deployment_version(w, ns, &name) != seen);
+            if !changed {
                 if timeout.as_nanos() > 0 {
                     out.stderr
                         .push_str("error: timed out waiting for the condition\n");
@@ -592,7 +624,11 @@ impl World {
                 out.status = 1;
                 return Ok(out);
             }
-            self.advance(Millis(1000));
+            if self.deployment(ns, &name).is_none() {
+                out.stderr.push_str("error: object has been deleted\n");
+                out.status = 1;
+                return Ok(out);
+            }
         }
     }
 
@@ -753,10 +789,15 @@ impl World {
         let overwrite = inv.flags.bool("overwrite");
         let mut out = CommandOutput::default();
         for (kind, name) in targets {
+            let before = self.labels_length(kind, ns, &name);
             match self.set_metadata(kind, ns, &name, annotations, &changes, overwrite) {
                 Ok(edit) => {
+                    // kubectl says "unlabeled" when, without --overwrite, the edit made the
+                    // object shorter.
+                    let shorter = self.labels_length(kind, ns, &name) < before;
                     let word = match (annotations, edit) {
                         (true, _) => "annotated",
+                        (false, Edit::Changed) if shorter && !overwrite => "unlabeled",
                         (false, Edit::Changed) => "labeled",
                         (false, Edit::Unchanged) => "not labeled",
                     };
@@ -767,6 +808,15 @@ impl World {
             }
         }
         Ok(out)
+    }
+
+    /// The length of an object's labels as JSON (0 without labels).
+    fn labels_length(&self, kind: ResourceKind, ns: &str, name: &str) -> usize {
+        self.get(kind, ns, name)
+            .and_then(|o| o.meta().labels.clone())
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::to_string(&l).map(|t| t.len()).unwrap_or(0))
+            .unwrap_or(0)
     }
 
     fn cmd_delete(&mut self, inv: &Invocation, ns: &str) -> Step<CommandOutput> {
@@ -999,6 +1049,13 @@ fn set_default_namespace(m: &mut manifest::Manifest, ns: &str) {
     }
 }
 
+/// The deployment's resourceVersion, `None` once it is gone: what a watch on it compares.
+fn deployment_version(world: &World, ns: &str, name: &str) -> Option<String> {
+    world
+        .deployment(ns, name)
+        .and_then(|d| d.metadata.resource_version.clone())
+}
+
 /// `Ok(done message)` when the rollout is complete, else `Err(waiting message)`.
 fn rollout_message(world: &World, ns: &str, name: &str) -> Result<String, String> {
     let Some(d) = world.deployment(ns, name) else {
@@ -1039,7 +1096,15 @@ fn cmd_api_resources(inv: &Invocation, metrics_server: bool) -> CommandOutput {
     if !no_headers {
         w.write_str("NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND\n");
     }
+    // kubectl filters by --namespaced only when the flag is given.
+    let namespaced = inv
+        .flags
+        .is_set("namespaced")
+        .then(|| inv.flags.bool("namespaced"));
     for r in super::resources::RESOURCES {
+        if namespaced.is_some_and(|n| n != r.namespaced) {
+            continue;
+        }
         let api = if r.group.is_empty() {
             r.version.to_string()
         } else {
@@ -1054,8 +1119,12 @@ fn cmd_api_resources(inv: &Invocation, metrics_server: bool) -> CommandOutput {
         ));
     }
     if metrics_server {
-        w.write_str("nodes\t\tmetrics.k8s.io/v1beta1\tfalse\tNodeMetrics\n");
-        w.write_str("pods\t\tmetrics.k8s.io/v1beta1\ttrue\tPodMetrics\n");
+        if namespaced != Some(true) {
+            w.write_str("nodes\t\tmetrics.k8s.io/v1beta1\tfalse\tNodeMetrics\n");
+        }
+        if namespaced != Some(false) {
+            w.write_str("pods\t\tmetrics.k8s.io/v1beta1\ttrue\tPodMetrics\n");
+        }
     }
     CommandOutput::ok(w.finish())
 }

@@ -63,7 +63,7 @@ pub(crate) fn parse_path(path: &str) -> Option<ResourcePath<'_>> {
     })
 }
 
-fn served(group: &str, version: &str, plural: &str) -> Option<&'static ResourceInfo> {
+pub(crate) fn served(group: &str, version: &str, plural: &str) -> Option<&'static ResourceInfo> {
     RESOURCES
         .iter()
         .find(|r| r.group == group && r.version == version && r.plural == plural)
@@ -118,6 +118,18 @@ pub(crate) fn handle(world: &mut World, req: &ApiRequest) -> Reply {
     ) {
         return create_autoscaler_v1(world, req, rp.namespace.unwrap_or(""));
     }
+    if (rp.group, rp.version, rp.namespace, rp.plural)
+        == (
+            "coordination.k8s.io",
+            "v1",
+            Some("kube-node-lease"),
+            "leases",
+        )
+        && req.method == "GET"
+        && let Some(name) = rp.name
+    {
+        return node_lease(world, name);
+    }
     let Some(info) = served(rp.group, rp.version, rp.plural) else {
         return status::no_route();
     };
@@ -161,7 +173,17 @@ fn list(world: &World, req: &ApiRequest, kind: ResourceKind, ns: Option<&str>) -
         return table_reply(world, &objects);
     }
     let info = kind.info();
-    let items: Vec<Value> = objects.iter().map(Object::to_json).collect();
+    let now = world.clock().now();
+    let items: Vec<Value> = objects
+        .iter()
+        .map(|o| {
+            let mut v = o.to_json();
+            if let Some(wall) = req.wall_second {
+                super::wall_ages::rewrite(&mut v, kind, now, wall);
+            }
+            v
+        })
+        .collect();
     Reply::json(
         200,
         &json!({
@@ -173,9 +195,10 @@ fn list(world: &World, req: &ApiRequest, kind: ResourceKind, ns: Option<&str>) -
     )
 }
 
-/// The newest resource version in the world, as a list's version.
-fn resource_version(world: &World) -> String {
-    world.clock().elapsed().0.to_string()
+/// The newest resource version in the world, as a list's version: a watch from it sees the
+/// changes made after the list.
+pub(crate) fn resource_version(world: &World) -> String {
+    world.resource_version().to_string()
 }
 
 /// A `meta.k8s.io/v1` `Table` of `objects` with the server-side columns of their type.
@@ -556,8 +579,33 @@ fn endpoint_slices(world: &World, req: &ApiRequest, ns: Option<&str>) -> Reply {
     )
 }
 
+/// The `coordination.k8s.io/v1` Lease a node's kubelet renews, as `kubectl describe node`
+/// reads it: held by the node and renewed at the current virtual instant (the interpreter's
+/// describe prints the same). Only this GET is served; leases are not in discovery, so that
+/// `api-resources` stays as the interpreter prints it.
+fn node_lease(world: &World, name: &str) -> Reply {
+    if !world.state().nodes.contains_key(name) {
+        return status::not_found("leases.coordination.k8s.io", name);
+    }
+    let now = world.clock().now();
+    let renew = format!(
+        "{}.{:06}Z",
+        now.strftime("%Y-%m-%dT%H:%M:%S"),
+        now.subsec_microsecond()
+    );
+    Reply::json(
+        200,
+        &json!({
+            "kind": "Lease",
+            "apiVersion": "coordination.k8s.io/v1",
+            "metadata": {"name": name, "namespace": "kube-node-lease"},
+            "spec": {"holderIdentity": name, "leaseDurationSeconds": 40, "renewTime": renew},
+        }),
+    )
+}
+
 /// A field selector (`involvedObject.name=x,status.phase!=Failed`) over an object's JSON.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct FieldSelector(Vec<(Vec<String>, bool, String)>);
 
 impl FieldSelector {
@@ -585,6 +633,20 @@ impl FieldSelector {
     /// Whether no term was given.
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Whether a world object satisfies every term; terms on `metadata.name` and
+    /// `metadata.namespace` alone (what waiting clients send) are checked without rendering
+    /// the object.
+    pub(crate) fn matches_object(&self, object: &Object<'_>) -> bool {
+        let metadata_only = self.0.iter().all(|(path, _, _)| {
+            matches!(path.as_slice(), [m, f] if m == "metadata" && (f == "name" || f == "namespace"))
+        });
+        if !metadata_only {
+            return self.matches(&object.to_json());
+        }
+        let m = object.meta();
+        self.matches(&json!({"metadata": {"name": m.name, "namespace": m.namespace}}))
     }
 
     /// Whether `object` satisfies every term (a missing field reads as empty).

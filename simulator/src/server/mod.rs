@@ -15,7 +15,10 @@
 //! work. The rule here: **requests never move the clock**. Time passes only
 //! - when a harness asks for it: `POST /sim/v1/advance?seconds=N` (or `milliseconds=N`) on the
 //!   Kubernetes address, or [`World::advance`] on the shared world, and
-//! - inside the world's own waiting operations, exactly as in-process.
+//! - inside the world's own waiting operations, exactly as in-process, and
+//! - while a client waits on a watch, a second at a time up to the next change of what it
+//!   watches, which is how the interpreter's waiting verbs let time pass; [`watch`] states the
+//!   rule and its caveats.
 //!
 //! The in-process counterpart of one real kubectl command is therefore
 //! `world.advance(COMMAND_LATENCY)` followed by [`World::kubectl_now`] (which runs a command
@@ -30,18 +33,25 @@
 //! Request bodies over [`Limits::max_body`] get `413` as a Kubernetes `Status`; Prometheus
 //! queries longer than [`Limits::max_query_len`] and results with more than
 //! [`Limits::max_series`] series get Prometheus-style `bad_data` / `execution` errors.
-
+//!
+//! # Ages that clients compute
+//! `kubectl describe` turns timestamps into ages with its own wall clock; [`wall_ages`] says
+//! how the answers to it are shifted so that it prints the interpreter's virtual ages.
+//!
 //! # Known gaps
-//! - Watches carry no events: a watch is held open for a few seconds and closed. A client that
-//!   waits for a change (`kubectl delete` without `--wait=false` on a pod that takes time to
-//!   terminate, `rollout status` on an unfinished rollout) waits until its own timeout. The fix
-//!   is a watch that lets virtual time run while it waits, as the in-process waiting verbs do,
-//!   and streams the changes it sees.
-//! - Creation (`POST`) is served for autoscalers only (what `kubectl autoscale` sends);
-//!   other creations, `PUT` of whole objects and `/openapi` are not served, so `kubectl
-//!   apply` and `create` fail; the fix is to route them to [`World::apply`].
-//! - No `coordination.k8s.io` Lease per node, so `describe node` prints a lease error.
-//! - `discovery.k8s.io` EndpointSlices are served for listing only and are not in discovery.
+//! - Creation (`POST`) is served for autoscalers only (what `kubectl autoscale` sends); other
+//!   creations, `PUT` of whole objects and `/openapi/v3` are not served, so `kubectl apply`
+//!   and `create` fail (kubectl first fails to download the OpenAPI documents it validates
+//!   with). The fix: serve `/openapi/v3` and the group-version documents with the
+//!   `fieldValidation` parameter on PATCH and POST (so that kubectl leaves validation to the
+//!   server), route POST and PUT to [`World::apply`], and accept the three-way strategic merge
+//!   patch that client-side apply computes from the
+//!   `kubectl.kubernetes.io/last-applied-configuration` annotation.
+//! - Writes through [`crate::kubectl::patch`] report errors as rendered text, which
+//!   [`status::from_command_error`] reads back into a `Status`; the fix is for the patch
+//!   module to return the world's typed `ApiError`.
+//! - `discovery.k8s.io` EndpointSlices are served for listing only, and node Leases for
+//!   GET only; neither is in discovery.
 
 pub(crate) mod discovery;
 pub(crate) mod kubernetes;
@@ -49,10 +59,11 @@ pub(crate) mod metrics_api;
 pub(crate) mod prometheus;
 pub(crate) mod protobuf;
 pub(crate) mod status;
+pub(crate) mod wall_ages;
+pub(crate) mod watch;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -131,6 +142,11 @@ pub(crate) struct ApiRequest {
     pub(crate) content_type: String,
     /// The body.
     pub(crate) body: Vec<u8>,
+    /// The `Kubectl-Command` header kubectl sends (`kubectl describe`), empty for other clients.
+    pub(crate) kubectl_command: String,
+    /// For a client that computes ages from its own wall clock (`kubectl describe`), the
+    /// whole Unix second the answer is served at; see [`wall_ages`].
+    pub(crate) wall_second: Option<i64>,
 }
 
 impl ApiRequest {
@@ -175,7 +191,7 @@ impl Reply {
         }
     }
 
-    fn into_response(self) -> Response {
+    pub(crate) fn into_response(self) -> Response {
         Response::builder()
             .status(StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
             .header(header::CONTENT_TYPE, self.content_type)
@@ -307,6 +323,11 @@ async fn read(req: Request, limit: usize) -> Result<ApiRequest, usize> {
         accept: header_str(&parts.headers, header::ACCEPT),
         content_type: header_str(&parts.headers, header::CONTENT_TYPE),
         body: body.to_vec(),
+        kubectl_command: header_str(
+            &parts.headers,
+            header::HeaderName::from_static("kubectl-command"),
+        ),
+        wall_second: None,
     })
 }
 
@@ -315,8 +336,12 @@ async fn kube_handler(State(app): State<AppState>, req: Request) -> Response {
         Ok(r) => r,
         Err(limit) => return status::too_large(limit).into_response(),
     };
+    let mut req = req;
+    if req.kubectl_command.starts_with("kubectl describe") {
+        req.wall_second = Some(wall_ages::serving_second().await);
+    }
     if req.params().get("watch") == Some("true") || req.params().get("watch") == Some("1") {
-        return watch(&app, &req).await;
+        return watch::serve(app.world.clone(), &req);
     }
     let reply = {
         let mut world = lock(&app.world);
@@ -355,19 +380,6 @@ fn advance(world: &mut World, req: &ApiRequest) -> Reply {
             None,
         ),
     }
-}
-
-/// A watch: the list it starts from is already known to the client, and since requests never
-/// move the clock nothing changes while it is open. It is held open briefly and closed, as a
-/// server closes an idle watch, so a waiting client lists again.
-async fn watch(_app: &AppState, _req: &ApiRequest) -> Response {
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    Reply {
-        status: 200,
-        content_type: "application/json",
-        body: Vec::new(),
-    }
-    .into_response()
 }
 
 async fn prom_handler(State(app): State<AppState>, req: Request) -> Response {

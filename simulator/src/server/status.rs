@@ -25,7 +25,13 @@ pub(crate) fn status(code: u16, reason: &str, message: &str, details: Option<Val
 
 /// The `Status` of an [`ApiError`].
 pub(crate) fn from_api_error(e: &ApiError) -> Reply {
-    status(e.code, e.reason, &e.message, None)
+    let details = e.cause.as_ref().map(|c| {
+        json!({
+            "name": c.name, "kind": c.kind,
+            "causes": [{"reason": c.reason, "message": c.message, "field": c.field}],
+        })
+    });
+    status(e.code, e.reason, &e.message, details)
 }
 
 /// `404 NotFound` for `plural "name"`.
@@ -83,6 +89,29 @@ pub(crate) fn from_command_error(out: &CommandOutput) -> Reply {
             _ => 400,
         };
         return status(code, reason, message, None);
+    }
+    // The interpreter's rendering of an `Invalid` error with its cause
+    // (`The Pod "x" is invalid: spec: Forbidden: ...`), back into the details kubectl read it
+    // from.
+    if let Some(rest) = line.strip_prefix("The ")
+        && let Some((kind, rest)) = rest.split_once(" \"")
+        && let Some((name, rest)) = rest.split_once("\" is invalid: ")
+        && let Some((field, cause)) = rest.split_once(": ")
+    {
+        let reason = match cause.split(':').next() {
+            Some("Forbidden") => "FieldValueForbidden",
+            Some("Required value") => "FieldValueRequired",
+            _ => "FieldValueInvalid",
+        };
+        return status(
+            422,
+            "Invalid",
+            &format!("{kind} \"{name}\" is invalid: {field}: {cause}"),
+            Some(json!({
+                "name": name, "kind": kind,
+                "causes": [{"reason": reason, "message": cause, "field": field}],
+            })),
+        );
     }
     let message = line.strip_prefix("error: ").unwrap_or(line);
     status(400, "BadRequest", message, None)

@@ -504,7 +504,11 @@ impl World {
             };
             if rs.status.as_ref() != Some(&status) {
                 rs.status = Some(status);
-                self.dirty = true;
+                // A status write is a write: watchers see it by the new version.
+                let rv = self.next_resource_version();
+                if let Some(rs) = self.state.replicasets.get_mut(&key) {
+                    rs.metadata.resource_version = Some(rv);
+                }
             }
         }
     }
@@ -626,7 +630,10 @@ impl World {
                 .expect("key from the map");
             if d.status.as_ref() != Some(&status) {
                 d.status = Some(status);
-                self.dirty = true;
+                let rv = self.next_resource_version();
+                if let Some(d) = self.state.deployments.get_mut(&key) {
+                    d.metadata.resource_version = Some(rv);
+                }
             }
         }
     }

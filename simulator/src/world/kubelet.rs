@@ -611,6 +611,11 @@ impl World {
         {
             p.status = Some(status);
             self.dirty = true;
+            // A status write is a write: watchers see it by the new version.
+            let rv = self.next_resource_version();
+            if let Some(p) = self.state.pods.get_mut(key) {
+                p.metadata.resource_version = Some(rv);
+            }
         }
     }
 

@@ -353,6 +353,12 @@ impl World {
         b
     }
 
+    /// The newest resourceVersion handed out: every write to an object takes a larger one, so
+    /// an object changed after a list exactly when its version is above the list's.
+    pub fn resource_version(&self) -> u64 {
+        self.resource_version
+    }
+
     /// The next resourceVersion, as a string.
     pub(crate) fn next_resource_version(&mut self) -> String {
         self.dirty = true;

@@ -27,6 +27,24 @@ pub struct ApiError {
     pub message: String,
     /// HTTP status code the server would answer with.
     pub code: u16,
+    /// For `Invalid`: the field at fault, which a real server sends as the `Status` details
+    /// and kubectl prints instead of the message.
+    pub cause: Option<Box<Cause>>,
+}
+
+/// The one field an `Invalid` error names: the `details` of the server's `Status`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cause {
+    /// The object's kind (`Pod`).
+    pub kind: &'static str,
+    /// The object's name.
+    pub name: String,
+    /// The field path (`spec`).
+    pub field: &'static str,
+    /// The cause's reason (`FieldValueForbidden`).
+    pub reason: &'static str,
+    /// What is wrong with the field (`Forbidden: pod updates may not change ...`).
+    pub message: String,
 }
 
 impl ApiError {
@@ -36,6 +54,7 @@ impl ApiError {
             reason: "NotFound",
             message: format!("{} \"{name}\" not found", kind.qualified_plural()),
             code: 404,
+            cause: None,
         }
     }
 
@@ -45,6 +64,7 @@ impl ApiError {
             reason: "AlreadyExists",
             message: format!("{} \"{name}\" already exists", kind.qualified_plural()),
             code: 409,
+            cause: None,
         }
     }
 
@@ -54,6 +74,20 @@ impl ApiError {
             reason: "Invalid",
             message,
             code: 422,
+            cause: None,
+        }
+    }
+
+    /// An object rejected for one field, with the details a real server sends.
+    pub fn invalid_field(cause: Cause) -> ApiError {
+        ApiError {
+            reason: "Invalid",
+            message: format!(
+                "{} \"{}\" is invalid: {}: {}",
+                cause.kind, cause.name, cause.field, cause.message
+            ),
+            code: 422,
+            cause: Some(Box::new(cause)),
         }
     }
 
@@ -63,11 +97,20 @@ impl ApiError {
             reason: "BadRequest",
             message,
             code: 400,
+            cause: None,
         }
     }
 
     /// kubectl's rendering: `Error from server (NotFound): ...`.
+    /// An `Invalid` error with details prints as kubectl prints a server's causes:
+    /// `The Pod "x" is invalid: spec: Forbidden: ...`.
     pub fn kubectl_line(&self) -> String {
+        if let Some(c) = &self.cause {
+            return format!(
+                "The {} \"{}\" is invalid: {}: {}\n",
+                c.kind, c.name, c.field, c.message
+            );
+        }
         format!("Error from server ({}): {}\n", self.reason, self.message)
     }
 }
@@ -408,9 +451,13 @@ impl World {
                         && old != v
                         && !overwrite
                     {
-                        return Err(ApiError::bad_request(format!(
-                            "'{k}' already has a value ({old}), and --overwrite is false"
-                        )));
+                        return Err(ApiError::bad_request(if annotations {
+                            format!(
+                                "--overwrite is false but found the following declared annotation(s): '{k}' already has a value ({old})"
+                            )
+                        } else {
+                            format!("'{k}' already has a value ({old}), and --overwrite is false")
+                        }));
                     }
                     current.insert(k.clone(), v.clone());
                 }
@@ -498,6 +545,7 @@ impl World {
                         kind.info().plural
                     ),
                     code: 403,
+                    cause: None,
                 });
             }
         }
@@ -588,10 +636,13 @@ impl World {
                     serde_json::from_value(value).map_err(bad)?;
                 let old = self.state.pods.get_mut(key).ok_or_else(missing)?;
                 if n.spec != old.spec {
-                    return Err(ApiError::invalid(format!(
-                        "Pod \"{}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
-                        key.name
-                    )));
+                    return Err(ApiError::invalid_field(Cause {
+                        kind: "Pod",
+                        name: key.name.clone(),
+                        field: "spec",
+                        reason: "FieldValueForbidden",
+                        message: "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)".into(),
+                    }));
                 }
                 old.metadata.labels = n.metadata.labels;
                 old.metadata.annotations = n.metadata.annotations;

@@ -5,6 +5,7 @@ mod conformance;
 mod kube_rs;
 mod load;
 mod prometheus;
+mod watch;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};

@@ -123,6 +123,33 @@ fn prometheus_caps_answer_with_prometheus_errors() {
     assert_eq!(status, 422);
     assert!(body.contains("\"errorType\":\"execution\""), "{body}");
 
+    let end = odyssey_simulator::server::lock(&server.world)
+        .clock()
+        .now()
+        .as_second();
+    let (status, body) = get(&format!(
+        "/api/v1/query_range?query=up&start={}&end={end}&step=15",
+        end - 300
+    ));
+    assert_eq!(status, 422, "the series cap holds for ranges too: {body}");
+    assert!(body.contains("\"errorType\":\"execution\""), "{body}");
+
+    let form = format!("query={}", "up".repeat(40));
+    let (status, body) = server
+        .rt
+        .block_on(http(
+            addr,
+            "POST",
+            "/api/v1/query",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            form.as_bytes(),
+        ))
+        .expect("answer");
+    assert_eq!(
+        status, 400,
+        "the length cap holds for form bodies too: {body}"
+    );
+
     let big = vec![b'a'; 4096];
     let (status, body) = server
         .rt
