@@ -564,6 +564,11 @@ impl World {
         }
     }
 
+    /// The pod-template hash of a deployment's generation, if it was computed already.
+    pub(crate) fn cached_template_hash(&self, uid: &str, generation: i64) -> Option<String> {
+        self.hash_cache.get(&(uid.to_string(), generation)).cloned()
+    }
+
     /// The pod-template hash of a deployment's current template, computed once per generation.
     pub(crate) fn template_hash_for(
         &mut self,
