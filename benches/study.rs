@@ -3,7 +3,7 @@
 //! is 8 ablations by 10 seeds, five times as many trials; its time scales with the trial count.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use odyssey::study::run_spec;
+use odyssey::study::StudyRunner;
 use odyssey_eval::{Study, SweepOptions, sweep, sweep::Silent};
 
 fn study_of_sixteen_trials(c: &mut Criterion) {
@@ -22,7 +22,8 @@ fn study_of_sixteen_trials(c: &mut Criterion) {
                 out: dir.path().to_owned(),
                 resume: false,
             };
-            sweep(&study, &options, &Silent, run_spec).expect("the study runs")
+            let runner = StudyRunner::new(options.jobs + 1);
+            sweep(&study, &options, &Silent, |spec| runner.run(spec)).expect("the study runs")
         });
     });
     group.finish();
