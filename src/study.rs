@@ -133,10 +133,13 @@ pub fn run_spec(spec: &TrialSpec) -> Result<TrialSummary, StudyRunError> {
 #[derive(Debug)]
 pub struct StudyRunner {
     capacity: usize,
-    /// Worlds by (scenario, seed), oldest first; each slot is filled by the first trial that
-    /// needs it while the others that need it wait.
-    worlds: Mutex<VecDeque<(WorldKey, Arc<Mutex<Option<Arc<World>>>>)>>,
+    /// Worlds by (scenario, seed), oldest first.
+    worlds: Mutex<VecDeque<(WorldKey, WorldSlot)>>,
 }
+
+/// A starting world, filled by the first trial that needs it while the others that need it
+/// wait.
+type WorldSlot = Arc<Mutex<Option<Arc<World>>>>;
 
 /// A starting world's identity: the scenario directory (`None` for the built-in one) and the
 /// seed.
