@@ -130,6 +130,11 @@ pub fn run_spec(spec: &TrialSpec) -> Result<TrialSummary, StudyRunError> {
 /// The runner keeps the `capacity` most recently built worlds; a sweep runs the trials of a
 /// seed together (see `odyssey_eval::sweep`), so a capacity of the number of jobs and one
 /// more builds every world once.
+///
+/// TODO: the evaluation tasks' prepared worlds (`evaluation::prepare`, about 8% of a trial)
+/// depend only on the starting world, the tasks, the policy, the managed services and
+/// `share_namespaces`, which the paper's ablations leave alone; they could be shared the
+/// same way, keyed by those settings.
 #[derive(Debug)]
 pub struct StudyRunner {
     capacity: usize,
