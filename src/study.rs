@@ -2,15 +2,18 @@
 //! [`TrialConfig`] (its settings merged onto the serialised defaults), runs as a trial, and the
 //! [`TrialRecord`] becomes the eval crate's [`TrialSummary`].
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use odyssey_eval::study::{BUILTIN_SCENARIO, leaf_keys, merge};
 use odyssey_eval::{RoundSummary, SkillsByKind, Study, TrialSpec, TrialSummary};
 
 use crate::config::TrialConfig;
 use crate::llm::protocol::SkillKind;
+use crate::simulator::World;
 use crate::skills::Skill;
-use crate::trial::{TrialError, TrialRecord, run_trial};
+use crate::trial::{TrialError, TrialRecord, run_trial, run_trial_on};
 
 /// Why a study trial could not be configured or run.
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +144,84 @@ pub fn run_spec(spec: &TrialSpec) -> Result<TrialSummary, StudyRunError> {
     let model = config.build_model().map_err(Box::new)?;
     let record = run_trial(&config, model.as_ref()).map_err(Box::new)?;
     Ok(summarize(&spec.ablation, &record))
+}
+
+/// Runs study trials like [`run_spec`], sharing each starting world between the trials that
+/// start from it.
+///
+/// A trial's starting world (the scenario after its warm-up) depends on the scenario and the
+/// seed only, so the ablations of one seed start from the same world: the runner builds it
+/// once and every such trial starts from a copy of it. The summaries are the same as
+/// [`run_spec`]'s whichever trial builds a world, in any order and on any number of threads.
+/// The runner keeps the `capacity` most recently built worlds; a sweep runs the trials of a
+/// seed together (see `odyssey_eval::sweep`), so a capacity of the number of jobs and one
+/// more builds every world once.
+///
+/// TODO: the evaluation tasks' prepared worlds (`evaluation::prepare`, about 8% of a trial)
+/// depend only on the starting world, the tasks, the policy, the managed services and
+/// `share_namespaces`, which the paper's ablations leave alone; they could be shared the
+/// same way, keyed by those settings.
+#[derive(Debug)]
+pub struct StudyRunner {
+    capacity: usize,
+    /// Worlds by (scenario, seed), oldest first.
+    worlds: Mutex<VecDeque<(WorldKey, WorldSlot)>>,
+}
+
+/// A starting world, filled by the first trial that needs it while the others that need it
+/// wait.
+type WorldSlot = Arc<Mutex<Option<Arc<World>>>>;
+
+/// A starting world's identity: the scenario directory (`None` for the built-in one) and the
+/// seed.
+type WorldKey = (Option<PathBuf>, u64);
+
+impl StudyRunner {
+    /// A runner keeping at most `capacity` (at least one) starting worlds.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            worlds: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// Runs one study trial offline with the configured model and summarises it.
+    ///
+    /// # Errors
+    /// [`StudyRunError`] from the configuration or the trial.
+    pub fn run(&self, spec: &TrialSpec) -> Result<TrialSummary, StudyRunError> {
+        let config = trial_config(spec)?;
+        let model = config.build_model().map_err(Box::new)?;
+        let base = self.starting_world(&config).map_err(Box::new)?;
+        let record = run_trial_on(&config, model.as_ref(), &base).map_err(Box::new)?;
+        Ok(summarize(&spec.ablation, &record))
+    }
+
+    fn starting_world(&self, config: &TrialConfig) -> Result<Arc<World>, TrialError> {
+        let key: WorldKey = (config.scenario.clone(), config.seed);
+        let slot = {
+            // A poisoned lock only means another trial panicked; the cache is still sound.
+            let mut worlds = self.worlds.lock().unwrap_or_else(PoisonError::into_inner);
+            match worlds.iter().find(|(k, _)| *k == key) {
+                Some((_, slot)) => slot.clone(),
+                None => {
+                    let slot = Arc::new(Mutex::new(None));
+                    worlds.push_back((key, slot.clone()));
+                    while worlds.len() > self.capacity {
+                        worlds.pop_front();
+                    }
+                    slot
+                }
+            }
+        };
+        let mut world = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(world) = world.as_ref() {
+            return Ok(world.clone());
+        }
+        let built = Arc::new(config.starting_world()?);
+        *world = Some(built.clone());
+        Ok(built)
+    }
 }
 
 /// What a Command skill runs.

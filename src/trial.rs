@@ -73,6 +73,14 @@ pub enum TrialError {
     /// The live backend cannot reach its cluster or Prometheus.
     #[error("cannot connect to the live cluster")]
     Live(#[source] OpsError),
+    /// A trial was given a starting world built for another seed.
+    #[error("the starting world was built with seed {world}, the trial has seed {trial}")]
+    WorldMismatch {
+        /// The world's seed.
+        world: u64,
+        /// The trial's seed.
+        trial: u64,
+    },
     /// The async runtime cannot be started.
     #[error("cannot start the trial's runtime")]
     Runtime(#[source] std::io::Error),
@@ -215,6 +223,16 @@ impl TrialConfig {
         })
     }
 
+    /// The world every trial of this scenario and seed starts from: the scenario's manifests
+    /// and faults after its warm-up.
+    ///
+    /// # Errors
+    /// [`TrialError::Scenario`] when the scenario cannot be loaded or built.
+    pub fn starting_world(&self) -> Result<World, TrialError> {
+        let scenario = Arc::new(self.load_scenario()?);
+        World::new(scenario, self.seed).map_err(|e| TrialError::Scenario(e.to_string()))
+    }
+
     fn load_scenario(&self) -> Result<Scenario, TrialError> {
         match &self.scenario {
             Some(dir) => Scenario::load(dir)
@@ -254,6 +272,37 @@ pub fn run_trial_with(
     out: Option<&Path>,
     observer: &mut dyn Observer,
 ) -> Result<TrialRecord, TrialError> {
+    run(config, model, None, out, observer)
+}
+
+/// Runs one trial in memory from `base`, the world of the trial's scenario and seed as
+/// [`TrialConfig::starting_world`] builds it, instead of building it again: trials that
+/// differ in everything but scenario and seed (the ablations of a study) share it. The
+/// record is the same as [`run_trial`]'s.
+///
+/// # Errors
+/// As [`run_trial`]; [`TrialError::WorldMismatch`] when `base` was built with another seed.
+pub fn run_trial_on(
+    config: &TrialConfig,
+    model: &dyn LanguageModel,
+    base: &World,
+) -> Result<TrialRecord, TrialError> {
+    if base.seed() != config.seed {
+        return Err(TrialError::WorldMismatch {
+            world: base.seed(),
+            trial: config.seed,
+        });
+    }
+    run(config, model, Some(base), None, &mut Quiet)
+}
+
+fn run(
+    config: &TrialConfig,
+    model: &dyn LanguageModel,
+    base: Option<&World>,
+    out: Option<&Path>,
+    observer: &mut dyn Observer,
+) -> Result<TrialRecord, TrialError> {
     let _trial = tracing::info_span!("trial", seed = config.seed).entered();
     // The policy a run checks against is the effective one (narrowed on a live cluster), and
     // the record says so.
@@ -262,9 +311,14 @@ pub fn run_trial_with(
         ..config.clone()
     };
     let config = &resolved;
-    let scenario = Arc::new(config.load_scenario()?);
-    let base =
-        World::new(scenario, config.seed).map_err(|e| TrialError::Scenario(e.to_string()))?;
+    let built;
+    let base = match base {
+        Some(base) => base,
+        None => {
+            built = config.starting_world()?;
+            &built
+        }
+    };
     let tasks = if config.evaluate {
         config.load_eval_tasks()?
     } else {
@@ -297,7 +351,7 @@ pub fn run_trial_with(
     );
 
     let mut trace = Trace::new();
-    let mut learn_ops = learning_ops(config, &base)?;
+    let mut learn_ops = learning_ops(config, base)?;
     trace.push(
         0,
         Stage::Learn,
@@ -331,7 +385,7 @@ pub fn run_trial_with(
             },
         );
 
-        let prepared = crate::evaluation::prepare(config, &base, &tasks)?;
+        let prepared = crate::evaluation::prepare(config, base, &tasks)?;
         let mut round0 = RoundRecord {
             round: 0,
             learn: Vec::new(),

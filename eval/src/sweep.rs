@@ -97,6 +97,9 @@ pub fn trial_path(out: &Path, spec: &TrialSpec) -> PathBuf {
 
 /// Runs every trial of `study` not yet on disk with `run`, on `options.jobs` threads.
 ///
+/// Trials start in order of seed, then ablation (the ablations of one seed run together);
+/// results come back in study order.
+///
 /// # Errors
 /// [`SweepError`]: existing files without `resume`, stale or unreadable files, a file that
 /// cannot be written, or the first failing trial in study order (trials already running are
@@ -127,6 +130,11 @@ where
             None => pending.push(i),
         }
     }
+    // Trials start seed by seed, each seed's ablations together, so that a runner that
+    // shares what trials of one seed have in common (their starting world) needs to keep it
+    // for a short while only. The order trials run in changes nothing else: results are read
+    // back in study order, and the error reported is the first in study order.
+    pending.sort_by_key(|&i| (specs[i].seed, specs[i].ablation_index, i));
     observer.start(specs.len(), specs.len() - pending.len());
     tracing::info!(
         total = specs.len(),

@@ -9,7 +9,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use odyssey_eval::{Study, SweepObserver, SweepOptions, TrialSpec};
 
-use crate::study::{check_study, run_spec};
+use crate::study::{StudyRunner, check_study};
 
 /// Options of `odyssey eval`.
 #[derive(Debug, Args)]
@@ -81,7 +81,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} trials {elapsed} {msg}")
             .context("progress bar template")?,
     );
-    let summaries = odyssey_eval::sweep(&study, &options, &Bar(bar.clone()), run_spec)?;
+    let runner = StudyRunner::new(jobs + 1);
+    let summaries =
+        odyssey_eval::sweep(&study, &options, &Bar(bar.clone()), |spec| runner.run(spec))?;
     bar.finish_and_clear();
 
     let findings = report(&study, &summaries, &args)?;

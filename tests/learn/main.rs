@@ -36,6 +36,23 @@ fn trials_on_many_threads_give_the_same_records_as_one_by_one() {
 }
 
 #[test]
+fn a_trial_from_a_shared_starting_world_gives_the_same_record_as_a_fresh_one() {
+    let config = TrialConfig::with_seed(6);
+    let base = config.starting_world().unwrap();
+    let model = config.build_model().unwrap();
+    let shared = odyssey::trial::run_trial_on(&config, model.as_ref(), &base).unwrap();
+    let fresh = trial(6);
+    assert_eq!(shared.trace.to_jsonl(), fresh.trace.to_jsonl(), "seed 6");
+    assert_eq!(shared.rounds, fresh.rounds, "seed 6");
+
+    // The world is only shared between trials of its own seed.
+    let other = TrialConfig::with_seed(7);
+    let model = other.build_model().unwrap();
+    let error = odyssey::trial::run_trial_on(&other, model.as_ref(), &base).unwrap_err();
+    assert!(error.to_string().contains("seed 6"), "{error}");
+}
+
+#[test]
 fn the_skill_library_after_a_seeded_trial_matches_its_snapshot() {
     let record = trial(1);
     insta::assert_json_snapshot!("library_seed_1", record.library);
@@ -330,4 +347,19 @@ fn a_trial_recorded_against_a_real_model_replays_strictly() {
     assert_eq!(record.rounds[1].learn.len(), 1);
     // A 135M-parameter model answers badly; the trial must survive it, not succeed.
     assert!(record.trace.entries().len() > 5);
+}
+
+#[test]
+fn a_study_runner_sharing_starting_worlds_summarises_as_run_spec_does() {
+    let text = "scenario = \"sock-shop\"\ntrials = 1\nfirst_seed = 2\n[settings]\nrounds = 2\n\
+                [[ablation]]\nname = \"full\"\n\
+                [[ablation]]\nname = \"no-feedback\"\noverrides = { feedback = \
+                { environment = false, peer = false, hierarchical = false } }\n";
+    let study = odyssey_eval::Study::from_toml(text, std::path::Path::new("t.toml")).unwrap();
+    let runner = odyssey::study::StudyRunner::new(1);
+    for spec in study.specs() {
+        let shared = runner.run(&spec).unwrap();
+        let alone = odyssey::study::run_spec(&spec).unwrap();
+        assert_eq!(shared, alone, "{} seed {}", spec.ablation, spec.seed);
+    }
 }

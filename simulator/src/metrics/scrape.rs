@@ -2,13 +2,14 @@
 //! series of every discovered target.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::profile::{Family, Profile, Route, profile};
-use super::targets::ScrapeTarget;
+use super::targets::{ScrapeTarget, Slot};
 use super::{ITERATIONS_PER_USER_PER_SECOND, SCRAPE_INTERVAL};
 use crate::clock::Millis;
 use crate::fault::FaultKind;
@@ -203,8 +204,8 @@ impl World {
             .collect();
         for url in gone {
             if let Some(state) = self.metrics.targets.remove(&url) {
-                for (index, _) in state.series.values() {
-                    self.metrics.store.append_at(*index, ts, stale_nan());
+                for slot in &state.slots {
+                    self.metrics.store.append_at(slot.index, ts, stale_nan());
                 }
             }
         }
@@ -217,46 +218,45 @@ impl World {
             let samples = self.collect(&target, t, &latencies, &mut rng);
             let up = samples.is_ok();
             let mut state = self.metrics.targets.remove(&target.url).unwrap_or_default();
-            let mut fresh: BTreeSet<SeriesKey> = BTreeSet::new();
             let mut count = 0usize;
+            // A target exposes its series in the same order at every scrape: the slot after
+            // the last one matched is tried first, before the lookup by key.
+            let mut hint = 0;
             let error = match samples {
                 Ok(samples) => {
                     count = samples.len();
                     for (name, extra, value, counter) in samples {
-                        // Series are keyed by name and extra labels; the full label set is only
-                        // built when a series is new.
-                        let key: SeriesKey = (name, extra);
-                        fresh.insert(key.clone());
+                        // The full label set is only built when a series is new.
                         let store = &mut self.metrics.store;
                         let target_labels = &target.labels;
-                        let entry = state.series.entry(key).or_insert_with_key(|(name, extra)| {
-                            (
-                                store.series_index(&series_labels(target_labels, name, extra)),
-                                0.0,
-                            )
+                        let i = state.slot((name, extra), hint, |(name, extra)| {
+                            store.series_index(&series_labels(target_labels, name, extra))
                         });
+                        hint = i + 1;
+                        let slot = &mut state.slots[i];
+                        slot.seen_at = Some(ts);
                         let v = if counter {
-                            entry.1 += value;
-                            entry.1
+                            slot.value += value;
+                            slot.value
                         } else {
-                            entry.1 = value;
+                            slot.value = value;
                             value
                         };
-                        store.append_at(entry.0, ts, v);
+                        store.append_at(slot.index, ts, v);
                     }
                     String::new()
                 }
                 Err(e) => e,
             };
-            // Series the target no longer exposes (or a failed scrape) go stale.
-            for (key, (index, _)) in &state.series {
-                if !fresh.contains(key) && !is_scrape_meta(key.0) {
-                    self.metrics.store.append_at(*index, ts, stale_nan());
+            // Series the target no longer exposes (or a failed scrape) go stale and are
+            // forgotten: a counter that comes back starts again from zero.
+            let stale = |s: &Slot| s.seen_at != Some(ts) && !is_scrape_meta(s.key.0);
+            if state.slots.iter().any(stale) {
+                for slot in state.slots.iter().filter(|s| stale(s)) {
+                    self.metrics.store.append_at(slot.index, ts, stale_nan());
                 }
+                state.forget(stale);
             }
-            state
-                .series
-                .retain(|k, _| fresh.contains(k) || is_scrape_meta(k.0));
             let duration = if up {
                 0.004 + count as f64 * 0.00002
             } else {
@@ -275,14 +275,13 @@ impl World {
             for (name, value) in meta {
                 let store = &mut self.metrics.store;
                 let target_labels = &target.labels;
-                let entry = state.series.entry((name, Vec::new())).or_insert_with(|| {
-                    (
-                        store.series_index(&series_labels(target_labels, name, &[])),
-                        0.0,
-                    )
+                let i = state.slot((name, Vec::new()), hint, |(name, _)| {
+                    store.series_index(&series_labels(target_labels, name, &[]))
                 });
-                entry.1 = value;
-                store.append_at(entry.0, ts, value);
+                hint = i + 1;
+                let slot = &mut state.slots[i];
+                slot.value = value;
+                store.append_at(slot.index, ts, value);
             }
             state.up = up;
             active.push(Target {
@@ -303,6 +302,7 @@ impl World {
             self.metrics.targets.insert(target.url.clone(), state);
         }
         self.metrics.rng = rng;
+        self.metrics.store.refresh_ranks();
         self.metrics.active = active;
         self.metrics.dropped = self.dropped_targets();
     }
@@ -340,7 +340,7 @@ impl World {
             let statuses = pod
                 .status
                 .as_ref()
-                .and_then(|s| s.container_statuses.clone())
+                .and_then(|s| s.container_statuses.as_deref())
                 .unwrap_or_default();
             for (i, c) in pod
                 .spec
@@ -527,20 +527,28 @@ impl World {
                 if count <= 0.0 && status == "500" {
                     continue;
                 }
-                let mut base: Vec<(&'static str, String)> = vec![
-                    ("method", r.method.to_string()),
-                    ("route", r.route.to_string()),
-                    ("status_code", status.to_string()),
+                let mut base: Vec<(&'static str, LabelText)> = vec![
+                    ("method", r.method.into()),
+                    ("route", r.route.into()),
+                    ("status_code", status.into()),
                 ];
                 match p.family {
                     Family::Go => base.push(("isWS", "false".into())),
-                    Family::Node | Family::Java => base.push(("service", service.to_string())),
+                    Family::Node | Family::Java => {
+                        // A service with a profile has the profile's name.
+                        let name = if p.name == service {
+                            LabelText::Static(p.name)
+                        } else {
+                            LabelText::from(service.to_string())
+                        };
+                        base.push(("service", name));
+                    }
                     _ => {}
                 }
                 for le in p.buckets {
                     let share = 1.0 - (-le / latency.max(1e-6)).exp();
                     let mut labels = base.clone();
-                    labels.push(("le", go_float(*le)));
+                    labels.push(("le", bucket_label(*le)));
                     out.push((
                         "request_duration_seconds_bucket",
                         labels,
@@ -612,7 +620,7 @@ impl World {
                     let v: f64 = q.parse::<f64>().unwrap_or(0.0) * 0.0004 + 0.00003;
                     out.push((
                         "go_gc_duration_seconds",
-                        vec![("quantile", q.to_string())],
+                        vec![("quantile", q.into())],
                         v,
                         false,
                     ));
@@ -685,7 +693,7 @@ impl World {
                 .metrics
                 .targets
                 .values()
-                .map(|s| s.series.len() as f64)
+                .map(|s| s.slots.len() as f64)
                 .sum::<f64>();
             out.push((
                 "prometheus_tsdb_head_samples_appended_total",
@@ -715,11 +723,13 @@ impl World {
                 .unwrap_or_default()
                 .to_lowercase();
             let pod_cgroup = format!("/kubepods/{qos}/pod{uid}");
+            let namespace = LabelText::from(key.namespace.clone());
+            let pod_name = LabelText::from(key.name.clone());
             let (mut pod_cpu, mut pod_mem) = (0.0, 0.0);
             let statuses = pod
                 .status
                 .as_ref()
-                .and_then(|s| s.container_statuses.clone())
+                .and_then(|s| s.container_statuses.as_deref())
                 .unwrap_or_default();
             for c in pod.spec.iter().flat_map(|s| s.containers.iter()) {
                 let Some((_, mem)) = self
@@ -744,20 +754,21 @@ impl World {
                     .and_then(|s| s.container_id.clone())
                     .unwrap_or_default();
                 let short = id.trim_start_matches("containerd://").to_string();
-                let labels = vec![
-                    ("container", c.name.clone()),
-                    ("id", format!("{pod_cgroup}/{short}")),
+                let labels: Vec<(&'static str, LabelText)> = vec![
+                    ("container", c.name.clone().into()),
+                    ("id", format!("{pod_cgroup}/{short}").into()),
                     (
                         "image",
                         statuses
                             .iter()
                             .find(|s| s.name == c.name)
                             .map(|s| s.image.clone())
-                            .unwrap_or_default(),
+                            .unwrap_or_default()
+                            .into(),
                     ),
-                    ("name", short.clone()),
-                    ("namespace", key.namespace.clone()),
-                    ("pod", key.name.clone()),
+                    ("name", short.into()),
+                    ("namespace", namespace.clone()),
+                    ("pod", pod_name.clone()),
                 ];
                 let mut cpu_labels = labels.clone();
                 cpu_labels.push(("cpu", "total".into()));
@@ -795,13 +806,13 @@ impl World {
                 }
             }
             // The pod-level cgroup: every container together, with empty container and image.
-            let labels = vec![
-                ("container", String::new()),
-                ("id", pod_cgroup.clone()),
-                ("image", String::new()),
-                ("name", String::new()),
-                ("namespace", key.namespace.clone()),
-                ("pod", key.name.clone()),
+            let labels: Vec<(&'static str, LabelText)> = vec![
+                ("container", "".into()),
+                ("id", pod_cgroup.into()),
+                ("image", "".into()),
+                ("name", "".into()),
+                ("namespace", namespace),
+                ("pod", pod_name),
             ];
             let mut cpu_labels = labels.clone();
             cpu_labels.push(("cpu", "total".into()));
@@ -858,17 +869,69 @@ fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> f64 {
     }
 }
 
+/// A label value of a scraped series: mostly a constant of the model, else text made at the
+/// scrape and shared by the samples that carry it. Compared and ordered as its text.
+#[derive(Clone, Debug)]
+pub(crate) enum LabelText {
+    /// A constant.
+    Static(&'static str),
+    /// Text made at the scrape.
+    Shared(Arc<str>),
+}
+
+impl LabelText {
+    /// The text.
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            LabelText::Static(s) => s,
+            LabelText::Shared(s) => s,
+        }
+    }
+}
+
+impl From<&'static str> for LabelText {
+    fn from(s: &'static str) -> Self {
+        LabelText::Static(s)
+    }
+}
+
+impl From<String> for LabelText {
+    fn from(s: String) -> Self {
+        LabelText::Shared(Arc::from(s))
+    }
+}
+
+impl PartialEq for LabelText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for LabelText {}
+
+impl PartialOrd for LabelText {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for LabelText {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
 /// A series of one target: its metric name and the labels it adds to the target's.
-pub(crate) type SeriesKey = (&'static str, Vec<(&'static str, String)>);
+pub(crate) type SeriesKey = (&'static str, Vec<(&'static str, LabelText)>);
 
 /// `(metric name, extra labels, value, counter increment?)`.
-type Sample = (&'static str, Vec<(&'static str, String)>, f64, bool);
+type Sample = (&'static str, Vec<(&'static str, LabelText)>, f64, bool);
 
-fn series_labels(target: &Labels, name: &str, extra: &[(&'static str, String)]) -> Labels {
+fn series_labels(target: &Labels, name: &str, extra: &[(&'static str, LabelText)]) -> Labels {
     let mut labels = target.clone();
     labels.set("__name__", name);
     for (k, v) in extra {
-        labels.set(k, v);
+        labels.set(k, v.as_str());
     }
     labels
 }
@@ -887,6 +950,36 @@ fn is_scrape_meta(name: &str) -> bool {
 /// decimal that reads back exactly (`0.005`, `10`), which is also what Rust prints.
 fn go_float(v: f64) -> String {
     format!("{v}")
+}
+
+/// The bucket bounds of the profiles, written as [`go_float`] writes them, so that a scrape
+/// does not format them again for every bucket of every route.
+const BUCKET_LABELS: &[(f64, &str)] = &[
+    (0.005, "0.005"),
+    (0.01, "0.01"),
+    (0.025, "0.025"),
+    (0.05, "0.05"),
+    (0.075, "0.075"),
+    (0.1, "0.1"),
+    (0.25, "0.25"),
+    (0.5, "0.5"),
+    (0.75, "0.75"),
+    (1.0, "1"),
+    (2.5, "2.5"),
+    (5.0, "5"),
+    (7.5, "7.5"),
+    (10.0, "10"),
+];
+
+/// The `le` label of a bucket bound.
+fn bucket_label(le: f64) -> LabelText {
+    match BUCKET_LABELS
+        .iter()
+        .find(|(v, _)| v.to_bits() == le.to_bits())
+    {
+        Some((_, text)) => LabelText::Static(text),
+        None => LabelText::from(go_float(le)),
+    }
 }
 
 /// The service a pod belongs to: its `name` label, else its `app` label.
@@ -921,4 +1014,20 @@ pub(crate) fn cpu_limit_millicores(pod: &Pod) -> Option<f64> {
 /// The main container's memory limit, in bytes.
 fn memory_limit_bytes(pod: &Pod) -> Option<f64> {
     main_limit(pod, "memory").map(|q| q.value() as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_labels_are_written_as_go_writes_the_bounds() {
+        for p in super::super::profile::PROFILES {
+            for &le in p.buckets {
+                assert_eq!(bucket_label(le).as_str(), go_float(le), "{}", p.name);
+                assert!(matches!(bucket_label(le), LabelText::Static(_)), "{le}");
+            }
+        }
+        assert_eq!(bucket_label(0.3).as_str(), "0.3");
+    }
 }

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::scrape::SeriesKey;
 use crate::promql::labels::Labels;
 use crate::world::{ObjectKey, World};
 
@@ -32,10 +33,64 @@ pub struct ScrapeTarget {
 /// What the scraper remembers of a target between scrapes.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TargetState {
-    /// Series index in the store by series key, with its cumulative value for counters.
-    pub series: BTreeMap<super::scrape::SeriesKey, (usize, f64)>,
+    /// The target's series, in the order it first exposed them.
+    pub slots: Vec<Slot>,
+    /// The position of every series in `slots`, by key.
+    by_key: BTreeMap<SeriesKey, usize>,
     /// Whether the last scrape succeeded.
     pub up: bool,
+}
+
+/// One series of a target.
+#[derive(Clone, Debug)]
+pub(crate) struct Slot {
+    /// Its metric name and the labels it adds to the target's.
+    pub key: SeriesKey,
+    /// Its index in the store.
+    pub index: usize,
+    /// Its last value: the running total of a counter's increments, or a gauge's value.
+    pub value: f64,
+    /// The timestamp of the last scrape that exposed it.
+    pub seen_at: Option<i64>,
+}
+
+impl TargetState {
+    /// The position in `slots` of the series `key`, trying `hint` first; a new series gets a
+    /// slot at the end, with a value of zero and the store index that `create` gives it.
+    pub(crate) fn slot(
+        &mut self,
+        key: SeriesKey,
+        hint: usize,
+        create: impl FnOnce(&SeriesKey) -> usize,
+    ) -> usize {
+        if self.slots.get(hint).is_some_and(|s| s.key == key) {
+            return hint;
+        }
+        if let Some(&i) = self.by_key.get(&key) {
+            return i;
+        }
+        let i = self.slots.len();
+        let index = create(&key);
+        self.by_key.insert(key.clone(), i);
+        self.slots.push(Slot {
+            key,
+            index,
+            value: 0.0,
+            seen_at: None,
+        });
+        i
+    }
+
+    /// Drops the series for which `gone` holds, keeping the order of the others.
+    pub(crate) fn forget(&mut self, gone: impl Fn(&Slot) -> bool) {
+        self.slots.retain(|s| !gone(s));
+        self.by_key = self
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.key.clone(), i))
+            .collect();
+    }
 }
 
 /// A label name as Prometheus's labelmap sanitises Kubernetes label keys.

@@ -33,16 +33,27 @@ impl World {
     }
 
     fn reconcile_deployment(&mut self, key: &ObjectKey) {
-        let Some(d) = self.state.deployments.get(key).cloned() else {
+        // What the reconciliation reads of the deployment, taken once: the deployment itself
+        // is only copied when a new ReplicaSet is made from it.
+        let Some(d) = self.state.deployments.get(key) else {
             return;
         };
-        let Some(spec) = d.spec.clone() else {
+        let Some(spec) = d.spec.as_ref() else {
             return;
         };
         let uid = d.metadata.uid.clone().unwrap_or_default();
         let desired = spec.replicas.unwrap_or(1).max(0);
         let generation = d.metadata.generation.unwrap_or(1);
-        let hash = self.template_hash_for(&uid, generation, &spec.template);
+        let paused = spec.paused == Some(true);
+        let recreate = spec.strategy.as_ref().and_then(|s| s.type_.as_deref()) == Some("Recreate");
+        let (surge, unavailable) = rolling_budgets(spec, desired);
+        let hash = match self.cached_template_hash(&uid, generation) {
+            Some(hash) => hash,
+            None => {
+                let template = spec.template.clone();
+                self.template_hash_for(&uid, generation, &template)
+            }
+        };
 
         // Find or create the ReplicaSet for the current template.
         let owned: Vec<ObjectKey> = self
@@ -59,7 +70,9 @@ impl World {
             .unwrap_or(0);
         let new_key = ObjectKey::new(&key.namespace, format!("{}-{hash}", key.name));
         if !owned.contains(&new_key) {
-            let rs = self.new_replicaset(key, &d.metadata, &spec, &hash, max_revision + 1);
+            let d = self.state.deployments[key].clone();
+            let spec = d.spec.as_ref().expect("checked above");
+            let rs = self.new_replicaset(key, &d.metadata, spec, &hash, max_revision + 1);
             self.state.replicasets.insert(new_key.clone(), rs);
         } else {
             let current = revision(&self.state.replicasets[&new_key].metadata).unwrap_or(0);
@@ -75,14 +88,15 @@ impl World {
         }
         let rev = revision(&self.state.replicasets[&new_key].metadata).unwrap_or(1);
         if let Some(dep) = self.state.deployments.get_mut(key) {
-            dep.metadata
-                .annotations
-                .get_or_insert_with(BTreeMap::new)
-                .insert(REVISION.into(), rev.to_string());
+            let annotations = dep.metadata.annotations.get_or_insert_with(BTreeMap::new);
+            let rev = rev.to_string();
+            if annotations.get(REVISION) != Some(&rev) {
+                annotations.insert(REVISION.into(), rev);
+            }
         }
         let old_keys: Vec<ObjectKey> = owned.into_iter().filter(|k| *k != new_key).collect();
 
-        if spec.paused == Some(true) {
+        if paused {
             return;
         }
         let rs_replicas = |w: &World, k: &ObjectKey| {
@@ -92,7 +106,6 @@ impl World {
                 .and_then(|s| s.replicas)
                 .unwrap_or(0)
         };
-        let recreate = spec.strategy.as_ref().and_then(|s| s.type_.as_deref()) == Some("Recreate");
         if recreate {
             for k in &old_keys {
                 if rs_replicas(self, k) > 0 {
@@ -106,7 +119,6 @@ impl World {
             return;
         }
 
-        let (surge, unavailable) = rolling_budgets(&spec, desired);
         let total: i32 = std::iter::once(&new_key)
             .chain(&old_keys)
             .map(|k| rs_replicas(self, k))

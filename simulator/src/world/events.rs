@@ -1,6 +1,6 @@
 //! Events: what controllers and the kubelet report, deduplicated as the API server counts them.
 
-use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
+use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Time};
 
 use super::World;
@@ -23,30 +23,49 @@ pub(crate) fn object_ref(
     }
 }
 
+/// The object and source of an event about a pod: the pod, from the kubelet on its node.
+fn pod_event_origin(key: &ObjectKey, pod: &Pod) -> (ObjectReference, EventSource) {
+    let involved = ObjectReference {
+        api_version: Some("v1".into()),
+        kind: Some("Pod".into()),
+        name: Some(key.name.clone()),
+        namespace: Some(key.namespace.clone()),
+        uid: pod.metadata.uid.clone(),
+        resource_version: pod.metadata.resource_version.clone(),
+        field_path: pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.containers.first())
+            .map(|c| format!("spec.containers{{{}}}", c.name)),
+    };
+    let source = EventSource {
+        component: Some("kubelet".into()),
+        host: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+    };
+    (involved, source)
+}
+
 impl World {
     /// Records an event about a pod, from the kubelet on the pod's node.
     pub(crate) fn event_pod(&mut self, key: &ObjectKey, kind: &str, reason: &str, message: String) {
         let Some(pod) = self.state.pods.get(key) else {
             return;
         };
-        let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
-        let involved = ObjectReference {
-            api_version: Some("v1".into()),
-            kind: Some("Pod".into()),
-            name: Some(key.name.clone()),
-            namespace: Some(key.namespace.clone()),
-            uid: pod.metadata.uid.clone(),
-            resource_version: pod.metadata.resource_version.clone(),
-            field_path: pod
-                .spec
-                .as_ref()
-                .and_then(|s| s.containers.first())
-                .map(|c| format!("spec.containers{{{}}}", c.name)),
-        };
-        let source = EventSource {
-            component: Some("kubelet".into()),
-            host: node,
-        };
+        let (involved, source) = pod_event_origin(key, pod);
+        self.record_event(involved, source, kind, reason, message);
+    }
+
+    /// Records an event about `pod` (stored under `key`), which the caller holds outside the
+    /// pod map while it steps the pod.
+    pub(crate) fn event_about_pod(
+        &mut self,
+        key: &ObjectKey,
+        pod: &Pod,
+        kind: &str,
+        reason: &str,
+        message: String,
+    ) {
+        let (involved, source) = pod_event_origin(key, pod);
         self.record_event(involved, source, kind, reason, message);
     }
 

@@ -126,12 +126,17 @@ impl World {
     }
 
     fn step_pod(&mut self, key: &ObjectKey, t: Millis) {
-        let Some(mut rt) = self.state.pod_runtime.remove(key) else {
+        let Some((rt_key, mut rt)) = self.state.pod_runtime.remove_entry(key) else {
             return;
         };
-        let Some(pod) = self.state.pods.get(key).cloned() else {
+        // The pod is taken out of its map entry while it steps, so that the step reads it in
+        // place while it writes the rest of the world (events, the generator) instead of
+        // copying it every second; nothing the step calls looks the pod up in the map, and
+        // only its status changes before it goes back.
+        let Some(entry) = self.state.pods.get_mut(key) else {
             return;
         };
+        let mut pod = std::mem::take(entry);
 
         if let Some(gone_at) = rt.gone_at {
             if t >= gone_at {
@@ -145,8 +150,9 @@ impl World {
                 }
                 c.phase = Phase::Stopped;
             }
-            self.write_pod_status(key, &pod, &rt, t);
-            self.state.pod_runtime.insert(key.clone(), rt);
+            self.write_pod_status(key, &mut pod, &rt, t);
+            self.put_pod_back(key, pod);
+            self.state.pod_runtime.insert(rt_key, rt);
             return;
         }
 
@@ -156,8 +162,18 @@ impl World {
                 self.step_container(key, &pod, &mut rt, i, &behaviour, t);
             }
         }
-        self.write_pod_status(key, &pod, &rt, t);
-        self.state.pod_runtime.insert(key.clone(), rt);
+        self.write_pod_status(key, &mut pod, &rt, t);
+        self.put_pod_back(key, pod);
+        self.state.pod_runtime.insert(rt_key, rt);
+    }
+
+    /// Returns a pod taken out of its entry by [`World::step_pod`].
+    fn put_pod_back(&mut self, key: &ObjectKey, pod: Pod) {
+        *self
+            .state
+            .pods
+            .get_mut(key)
+            .expect("the step keeps the pod's entry") = pod;
     }
 
     fn step_container(
@@ -191,8 +207,9 @@ impl World {
                 let c = &mut rt.containers[i];
                 if pull_ms == 0 {
                     c.phase = Phase::Creating { until: t };
-                    self.event_pod(
+                    self.event_about_pod(
                         key,
+                        pod,
                         "Normal",
                         "Pulled",
                         format!("Container image \"{image}\" already present on machine"),
@@ -201,8 +218,9 @@ impl World {
                     c.phase = Phase::Creating {
                         until: t + Millis(pull_ms),
                     };
-                    self.event_pod(
+                    self.event_about_pod(
                         key,
+                        pod,
                         "Normal",
                         "Pulling",
                         format!("Pulling image \"{image}\""),
@@ -218,8 +236,14 @@ impl World {
                         message: message.clone(),
                     };
                     c.backoff = (c.backoff + c.backoff).min(MAX_BACKOFF);
-                    self.event_pod(key, "Warning", "Failed", message);
-                    self.event_pod(key, "Warning", "Failed", "Error: ErrImagePull".to_string());
+                    self.event_about_pod(key, pod, "Warning", "Failed", message);
+                    self.event_about_pod(
+                        key,
+                        pod,
+                        "Warning",
+                        "Failed",
+                        "Error: ErrImagePull".to_string(),
+                    );
                     return;
                 }
                 let was_pulled =
@@ -228,8 +252,9 @@ impl World {
                 if was_pulled {
                     let secs = self.rng.random_range(1500..6000) as f64 / 1000.0;
                     let size = self.rng.random_range(8_000_000u64..250_000_000);
-                    self.event_pod(
+                    self.event_about_pod(
                         key,
+                        pod,
                         "Normal",
                         "Pulled",
                         format!(
@@ -249,8 +274,9 @@ impl World {
                     // The kubelet pulls again; the status keeps its back-off reason meanwhile,
                     // and a still-missing image fails again at once.
                     let image = rt.containers[i].image.clone();
-                    self.event_pod(
+                    self.event_about_pod(
                         key,
+                        pod,
                         "Normal",
                         "Pulling",
                         format!("Pulling image \"{image}\""),
@@ -264,9 +290,10 @@ impl World {
                                 message: message.clone(),
                             };
                             c.backoff = (c.backoff + c.backoff).min(MAX_BACKOFF);
-                            self.event_pod(key, "Warning", "Failed", message);
-                            self.event_pod(
+                            self.event_about_pod(key, pod, "Warning", "Failed", message);
+                            self.event_about_pod(
                                 key,
+                                pod,
                                 "Warning",
                                 "Failed",
                                 "Error: ErrImagePull".to_string(),
@@ -280,14 +307,16 @@ impl World {
                     }
                 } else if t >= backoff_at && t < backoff_at + Millis(1000) {
                     let image = rt.containers[i].image.clone();
-                    self.event_pod(
+                    self.event_about_pod(
                         key,
+                        pod,
                         "Normal",
                         "BackOff",
                         format!("Back-off pulling image \"{image}\""),
                     );
-                    self.event_pod(
+                    self.event_about_pod(
                         key,
+                        pod,
                         "Warning",
                         "Failed",
                         "Error: ImagePullBackOff".to_string(),
@@ -311,8 +340,9 @@ impl World {
                     {
                         let ip = rt.ip.clone();
                         let target = probe_target(probe, &ip);
-                        self.event_pod(
+                        self.event_about_pod(
                             key,
+                            pod,
                             "Warning",
                             "Unhealthy",
                             format!("Readiness probe failed: Get \"{target}\": dial tcp {}: connect: connection refused", target_host(&target)),
@@ -325,15 +355,17 @@ impl World {
                         if t >= since + Millis::from_secs(delay + period * threshold) {
                             let ip = rt.ip.clone();
                             let target = probe_target(probe, &ip);
-                            self.event_pod(
+                            self.event_about_pod(
                                 key,
+                                pod,
                                 "Warning",
                                 "Unhealthy",
                                 format!("Liveness probe failed: Get \"{target}\": dial tcp {}: connect: connection refused", target_host(&target)),
                             );
                             let name = rt.containers[i].name.clone();
-                            self.event_pod(
+                            self.event_about_pod(
                                 key,
+                                pod,
                                 "Normal",
                                 "Killing",
                                 format!(
@@ -348,8 +380,9 @@ impl World {
             Phase::BackOff { restart_at } => {
                 if t >= restart_at {
                     let image = rt.containers[i].image.clone();
-                    self.event_pod(
+                    self.event_about_pod(
                         key,
+                        pod,
                         "Normal",
                         "Pulled",
                         format!("Container image \"{image}\" already present on machine"),
@@ -358,8 +391,9 @@ impl World {
                 } else if (restart_at - t).0 % 30_000 < 1000 {
                     let name = rt.containers[i].name.clone();
                     let uid = pod.metadata.uid.clone().unwrap_or_default();
-                    self.event_pod(
+                    self.event_about_pod(
                         key,
+                        pod,
                         "Warning",
                         "BackOff",
                         format!(
@@ -399,14 +433,16 @@ impl World {
         c.container_id = format!("containerd://{id}");
         c.phase = Phase::Running { since: t, ready_at };
         let name = c.name.clone();
-        self.event_pod(
+        self.event_about_pod(
             key,
+            pod,
             "Normal",
             "Created",
             format!("Created container: {name}"),
         );
-        self.event_pod(
+        self.event_about_pod(
             key,
+            pod,
             "Normal",
             "Started",
             format!("Started container {name}"),
@@ -445,7 +481,13 @@ impl World {
     }
 
     /// Renders a pod's status from its runtime record.
-    fn write_pod_status(&mut self, key: &ObjectKey, pod: &Pod, rt: &PodRuntime, t: Millis) {
+    ///
+    /// TODO: the whole status (container statuses, conditions, image names and digests) is
+    /// built again for every pod at every step and compared with the stored one, which is
+    /// about 15% of an offline trial's instructions; keeping the per-container strings in
+    /// the runtime record, or rebuilding only when the record or a time threshold it reads
+    /// has changed, would make an unchanged pod nearly free.
+    fn write_pod_status(&mut self, key: &ObjectKey, pod: &mut Pod, rt: &PodRuntime, t: Millis) {
         let clock = &self.clock;
         let time = |m: Millis| Time(clock.at(m));
         let created = pod
@@ -606,10 +648,8 @@ impl World {
             qos_class: Some(qos_class(pod).to_string()),
             ..Default::default()
         };
-        if let Some(p) = self.state.pods.get_mut(key)
-            && p.status.as_ref() != Some(&status)
-        {
-            p.status = Some(status);
+        if pod.status.as_ref() != Some(&status) {
+            pod.status = Some(status);
             self.dirty = true;
             // A status write is a write: watchers see it by the new version.
             let rv = self.next_resource_version();

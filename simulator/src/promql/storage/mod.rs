@@ -121,8 +121,12 @@ pub struct Store {
     by_labels: BTreeMap<Labels, usize>,
     /// Series ids (ascending) per `(label name, value)` pair: the inverted index.
     postings: BTreeMap<(String, String), Vec<u32>>,
-    /// The position of each series id in label order, so selections sort by an integer.
+    /// The position of each series id in label order, so selections sort by an integer; only
+    /// valid when `ranks_stale` is clear.
     ranks: Vec<u32>,
+    /// Series were added since the ranks were last computed: selections sort by label set
+    /// instead, which gives the same order.
+    ranks_stale: bool,
     /// One shared copy of every label name and value.
     strings: std::collections::BTreeSet<std::sync::Arc<str>>,
 }
@@ -224,14 +228,9 @@ impl Store {
             values: Vec::new(),
         });
         // Ids stay in insertion order; ranks give the label order. A new series shifts the
-        // ranks after it, which costs O(series) once per new series.
-        let rank = self.by_labels.range(..labels.clone()).count();
-        for r in &mut self.ranks {
-            if *r as usize >= rank {
-                *r += 1;
-            }
-        }
-        self.ranks.push(to_u32(rank));
+        // ranks after it: they are computed again by `refresh_ranks`, once for a whole scrape
+        // of new series rather than once per series.
+        self.ranks_stale = true;
         self.by_labels.insert(self.series[id].labels.clone(), id);
         for (n, v) in labels.iter() {
             self.postings
@@ -240,6 +239,22 @@ impl Store {
                 .push(to_u32(id));
         }
         id
+    }
+
+    /// Computes the label-order rank of every series again, if series were added since the
+    /// last time. Selections give the same order either way; with fresh ranks they sort by an
+    /// integer rather than by label set. A writer calls this after a batch of appends (the
+    /// scraper after every scrape).
+    pub fn refresh_ranks(&mut self) {
+        if !self.ranks_stale {
+            return;
+        }
+        self.ranks.clear();
+        self.ranks.resize(self.series.len(), 0);
+        for (rank, &id) in self.by_labels.values().enumerate() {
+            self.ranks[id] = to_u32(rank);
+        }
+        self.ranks_stale = false;
     }
 
     /// Removes every series.
@@ -292,7 +307,15 @@ impl Store {
                 .filter(|m| m.equal_value().is_none_or(str::is_empty))
                 .all(|m| m.matches(labels))
         });
-        ids.sort_unstable_by_key(|&id| self.ranks[id as usize]);
+        if self.ranks_stale {
+            ids.sort_unstable_by(|&a, &b| {
+                self.series[a as usize]
+                    .labels
+                    .cmp(&self.series[b as usize].labels)
+            });
+        } else {
+            ids.sort_unstable_by_key(|&id| self.ranks[id as usize]);
+        }
         ids.into_iter()
             .map(|id| &self.series[id as usize])
             .collect()
@@ -308,8 +331,10 @@ impl Store {
         out
     }
 
-    /// Shrinks every series' sample vectors to their length (after a bulk load).
+    /// Shrinks every series' sample vectors to their length and computes the ranks (after a
+    /// bulk load).
     pub fn shrink_to_fit(&mut self) {
+        self.refresh_ranks();
         for s in &mut self.series {
             s.timestamps.shrink_to_fit();
             s.values.shrink_to_fit();
@@ -365,6 +390,28 @@ mod tests {
         let got = s.select(&m);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].labels.get("instance"), Some("b"));
+    }
+
+    #[test]
+    fn selections_are_in_label_order_with_stale_and_fresh_ranks() {
+        let mut s = Store::new();
+        for instance in ["c", "a", "d", "b"] {
+            s.append(&up(instance), 0, 1.0).unwrap();
+        }
+        let m = [LabelMatcher::equal("__name__", "up")];
+        let order = |s: &Store| -> Vec<String> {
+            s.select(&m)
+                .iter()
+                .map(|x| x.labels.value("instance").to_string())
+                .collect()
+        };
+        assert_eq!(order(&s), ["a", "b", "c", "d"]);
+        s.refresh_ranks();
+        assert_eq!(order(&s), ["a", "b", "c", "d"]);
+        s.append(&up("bb"), 0, 1.0).unwrap();
+        assert_eq!(order(&s), ["a", "b", "bb", "c", "d"]);
+        s.refresh_ranks();
+        assert_eq!(order(&s), ["a", "b", "bb", "c", "d"]);
     }
 
     #[test]
