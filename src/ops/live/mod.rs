@@ -171,6 +171,9 @@ pub enum LiveError {
         #[source]
         source: HttpError,
     },
+    /// The backend's own HTTP runtime cannot be started.
+    #[error("live backend: {0}")]
+    Runtime(String),
     /// The simulator's clock cannot be moved.
     #[error("live backend: the simulator's clock at {url} did not move")]
     Clock {
@@ -190,6 +193,8 @@ pub struct LiveOps {
     prometheus: String,
     /// The API server's URL, as the kubeconfig names it.
     server: String,
+    /// The runtime and client for Prometheus and the simulator clock.
+    http: http::Runtime,
 }
 
 impl LiveOps {
@@ -237,6 +242,7 @@ impl LiveOps {
             kubeconfig,
             prometheus,
             server: String::new(),
+            http: http::Runtime::new().map_err(LiveError::Runtime)?,
         };
         let words: Vec<String> = ["config", "view", "--minify", "-o"]
             .iter()
@@ -312,16 +318,18 @@ impl LiveOps {
             self.prometheus,
             http::encode_component(query)
         );
-        let answer = http::request(
-            "GET",
-            &url,
-            Duration::from_secs(self.config.timeout_secs),
-            self.config.output_cap,
-        )
-        .map_err(|source| LiveError::Prometheus {
-            url: self.prometheus.clone(),
-            source,
-        })?;
+        let answer = self
+            .http
+            .request(
+                "GET",
+                &url,
+                Duration::from_secs(self.config.timeout_secs),
+                self.config.output_cap,
+            )
+            .map_err(|source| LiveError::Prometheus {
+                url: self.prometheus.clone(),
+                source,
+            })?;
         Ok(OpsOutput {
             stdout: answer.body,
             stderr: String::new(),
@@ -344,7 +352,9 @@ impl LiveOps {
                     url: url.clone(),
                     source,
                 };
-                let answer = http::request("POST", &url, Duration::from_secs(10), 4096)
+                let answer = self
+                    .http
+                    .request("POST", &url, Duration::from_secs(10), 4096)
                     .map_err(|e| clock(Box::new(e)))?;
                 if answer.status != 200 {
                     return Err(clock(
