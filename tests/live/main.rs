@@ -264,6 +264,41 @@ fn the_kube_rs_snapshot_of_the_served_world_equals_the_in_process_snapshot() {
     }
 }
 
+/// `POST /sim/v1/reset` with a task's setup puts the served world in the state
+/// `eval_tasks::apply` gives a fresh in-process world, task after task.
+#[test]
+fn a_reset_with_a_task_setup_gives_the_served_world_the_tasks_starting_state() {
+    let (kubectl, curl) = binaries();
+    let served = Served::start();
+    let live = LiveOps::connect(&served.live(&kubectl, &curl)).unwrap();
+    let base = world();
+    let mut compared = 0;
+    for task in odyssey::eval_tasks::embedded_sock_shop() {
+        let Ok(setup) = odyssey::eval_tasks::plan(&task, &base) else {
+            continue;
+        };
+        let mut local = base.clone();
+        odyssey::eval_tasks::apply(&task, &mut local).unwrap();
+        live.reset(&setup).unwrap();
+        let got = live.snapshot().unwrap();
+        let mut want = on_the_wire(Snapshot::of_world(&local, &task.namespace, &task.component));
+        want.truth = None;
+        let differ = first_difference(&got.deployments, &want.deployments)
+            .or_else(|| first_difference(&got.pods, &want.pods))
+            .or_else(|| first_difference(&got.hpas, &want.hpas));
+        assert!(
+            differ.is_none(),
+            "{}: {}",
+            task.name,
+            differ.unwrap_or_default()
+        );
+        assert!(got == want, "{}: the starting states differ", task.name);
+        compared += 1;
+    }
+    println!("served starting states equal to in-process ones: {compared} tasks");
+    assert!(compared > 0);
+}
+
 /// `snapshot` with its objects as the API server sends them: Kubernetes writes times in
 /// whole seconds, while the in-process world keeps its milliseconds.
 fn on_the_wire(mut snapshot: Snapshot) -> Snapshot {

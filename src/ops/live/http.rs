@@ -85,7 +85,8 @@ impl Runtime {
         rx.recv().ok()
     }
 
-    /// Sends `method` to `url` with an empty body and reads the answer, giving up after
+    /// Sends `method` to `url` with `body` (JSON, or nothing when empty) and reads the
+    /// answer, giving up after
     /// `timeout` for the whole exchange; the body is cut at `cap` bytes.
     ///
     /// # Errors
@@ -95,6 +96,7 @@ impl Runtime {
         &self,
         method: &str,
         url: &str,
+        body: &str,
         timeout: Duration,
         cap: usize,
     ) -> Result<Answer, HttpError> {
@@ -103,12 +105,18 @@ impl Runtime {
             reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| HttpError::Url {
                 url: url.to_owned(),
             })?;
-        let builder = self
+        let mut builder = self
             .client
             .request(method, url)
             .header(reqwest::header::ACCEPT, "application/json")
-            .header(reqwest::header::CONTENT_LENGTH, "0")
             .timeout(timeout);
+        builder = if body.is_empty() {
+            builder.header(reqwest::header::CONTENT_LENGTH, "0")
+        } else {
+            builder
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_owned())
+        };
         let owned = url.to_owned();
         let io = move |source| HttpError::Io {
             url: owned.clone(),
@@ -248,6 +256,7 @@ mod tests {
             .request(
                 "GET",
                 &format!("http://{addr}/"),
+                "",
                 Duration::from_secs(2),
                 1024,
             )
@@ -276,6 +285,7 @@ mod tests {
             http.request(
                 "GET",
                 &format!("http://{addr}/x"),
+                "",
                 Duration::from_secs(5),
                 7,
             )

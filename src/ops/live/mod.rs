@@ -336,6 +336,7 @@ impl LiveOps {
             .request(
                 "GET",
                 &url,
+                "",
                 Duration::from_secs(self.config.timeout_secs),
                 self.config.output_cap,
             )
@@ -381,6 +382,39 @@ impl LiveOps {
             .map_err(LiveError::from)
     }
 
+    /// Puts a served simulator (`clock = "simulator"`) back in the world it began serving,
+    /// then applies `setup` there (`POST /sim/v1/reset`): the served counterpart of
+    /// [`crate::eval_tasks::apply`] on a fresh copy of the world. A real cluster cannot be
+    /// reset, and says so.
+    ///
+    /// # Errors
+    /// [`LiveError::Config`] on a wall clock, [`LiveError::Clock`] when the server does not
+    /// answer or refuses the setup.
+    pub fn reset(&self, setup: &crate::simulator::setup::Setup) -> Result<(), LiveError> {
+        if self.config.clock != LiveClock::Simulator {
+            return Err(LiveError::Config(
+                "only a served simulator (clock = \"simulator\") can be reset into a task's starting state".to_owned(),
+            ));
+        }
+        let url = format!("{}/sim/v1/reset", self.server);
+        let fail = |source: Box<dyn std::error::Error + Send + Sync>| LiveError::Clock {
+            url: url.clone(),
+            source,
+        };
+        let body = serde_json::to_string(setup).map_err(|e| fail(Box::new(e)))?;
+        let timeout = Duration::from_secs(self.config.timeout_secs.max(60));
+        let answer = self
+            .http
+            .request("POST", &url, &body, timeout, 64 * 1024)
+            .map_err(|e| fail(Box::new(e)))?;
+        if answer.status != 200 {
+            return Err(fail(
+                format!("status {}: {}", answer.status, answer.body.trim()).into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// The served simulator's virtual now, from a zero advance.
     fn sim_now(&self) -> Result<k8s_openapi::jiff::Timestamp, LiveError> {
         let body = self.advance(Millis(0))?;
@@ -403,7 +437,7 @@ impl LiveOps {
         };
         let answer = self
             .http
-            .request("POST", &url, Duration::from_secs(10), 4096)
+            .request("POST", &url, "", Duration::from_secs(10), 4096)
             .map_err(|e| clock(Box::new(e)))?;
         if answer.status != 200 {
             return Err(clock(
