@@ -33,9 +33,10 @@
 //!
 //! # Known gaps
 //! - The agent reads state through kubectl only (the running state's own commands); kube-rs
-//!   reads it for the harness ([`LiveOps::snapshot`], the oracles' `Snapshot`). Evaluation on
-//!   a live target does not use it yet: it needs each task's starting state (see
-//!   `crate::trial`).
+//!   reads it for the harness ([`LiveOps::snapshot`], the oracles' `Snapshot`), and
+//!   [`LiveOps::reset`] puts a served simulator in a task's starting state. The trial does
+//!   not evaluate on a live target yet: a reset would lose the learning world, which is the
+//!   same served world (see `crate::trial`).
 //! - curl is connected to Prometheus for the in-cluster DNS names in
 //!   [`LiveConfig::prometheus_hosts`]; the service's cluster IP and the node port, which the
 //!   simulator also answers on, are not mapped and fail to connect.
