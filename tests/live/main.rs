@@ -25,6 +25,7 @@ use odyssey::ops::{
 use odyssey::policy::Phase;
 use odyssey::run::{Ran, Run, Tokens};
 use odyssey::running_state::RunningState;
+use odyssey::simulator::setup::Setup;
 use odyssey::simulator::{Scenario, World};
 use odyssey::trace::{Stage, Trace};
 use odyssey::trial::{TrialError, run_trial};
@@ -297,6 +298,41 @@ fn a_reset_with_a_task_setup_gives_the_served_world_the_tasks_starting_state() {
     }
     println!("served starting states equal to in-process ones: {compared} tasks");
     assert!(compared > 0);
+}
+
+/// An empty setup restores the world serving began with; a setup that fails is refused with
+/// what failed; a wall-clock backend is told it cannot reset.
+#[test]
+fn a_reset_restores_the_start_and_a_failing_setup_says_what_failed() {
+    let (kubectl, curl) = binaries();
+    let served = Served::start();
+    let mut live = LiveOps::connect(&served.live(&kubectl, &curl)).unwrap();
+    let start = live.snapshot().unwrap();
+    live.execute(&OpsRequest::Command(
+        "kubectl scale deployment carts --replicas=5 -n sock-shop".to_owned(),
+    ))
+    .unwrap();
+    assert_ne!(live.snapshot().unwrap(), start);
+    live.reset(&Setup::default()).unwrap();
+    assert_eq!(live.snapshot().unwrap(), start);
+
+    let bad = Setup {
+        commands: vec!["kubectl delete deployment nosuch -n sock-shop".to_owned()],
+        ..Setup::default()
+    };
+    let err = format!("{:#}", anyhow::Error::from(live.reset(&bad).unwrap_err()));
+    assert!(
+        err.contains("status 422") && err.contains("nosuch"),
+        "{err}"
+    );
+
+    let wall = LiveOps::connect(&LiveConfig {
+        clock: LiveClock::Wall,
+        ..served.live(&kubectl, &curl)
+    })
+    .unwrap();
+    let err = wall.reset(&Setup::default()).unwrap_err().to_string();
+    assert!(err.contains("only a served simulator"), "{err}");
 }
 
 /// `snapshot` with its objects as the API server sends them: Kubernetes writes times in
