@@ -538,11 +538,14 @@ fn learning_ops(config: &TrialConfig, base: &World) -> Result<Box<dyn Operations
     let backend: Box<dyn Operations> = match config.env {
         Env::Sim => Box::new(SimulatorOps::new(base.clone())),
         Env::Live => {
-            // TODO: evaluation on a live cluster. The oracles already judge a `Snapshot` that
-            // an API server could fill (through kube-rs), and metric oracles already say when
-            // only the model can judge; what is missing is a fresh starting state per task: a
-            // reset-and-setup endpoint on `odyssey sim serve`, and on a real cluster the setups
-            // that kubectl can apply (workload, manifest edits) run in sequence without reset.
+            // TODO: evaluation on a live target. The pieces exist: `LiveOps::snapshot` fills
+            // the oracles' `Snapshot` through kube-rs (no ground truth, so metric oracles say
+            // the model judged alone), and `LiveOps::reset` with `eval_tasks::plan` puts a
+            // served simulator in a task's starting state (`POST /sim/v1/reset`). Not wired:
+            // the served world is the learning world too, so a reset per evaluation task
+            // loses the learning state the in-process trial keeps (the server needs a save
+            // and restore of its world around evaluation), and on a real cluster the setups
+            // can only run in sequence without a reset.
             if config.evaluate {
                 return Err(TrialError::LiveNeedsNoEvaluation);
             }

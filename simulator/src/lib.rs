@@ -16,6 +16,7 @@ pub mod quantity;
 pub mod scenario;
 pub mod server;
 pub mod session;
+pub mod setup;
 pub mod world;
 
 pub use clock::{Clock, Millis};

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::llm::protocol::TaskKind;
 pub use oracle::{Baseline, Metric, Oracle, Snapshot, Truth, judge};
-pub use setup::{SetupError, apply};
+pub use setup::{SetupError, apply, plan};
 
 /// A manifest file edit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

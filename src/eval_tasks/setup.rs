@@ -1,6 +1,7 @@
 //! Putting a fresh world into a task's starting state: manifest edits, then chaos.
 
 use crate::simulator::fault::{Fault, FaultKind};
+use crate::simulator::setup::{Setup, SetupFailure};
 use crate::simulator::{Millis, World};
 
 use super::EvalTask;
@@ -36,6 +37,31 @@ pub enum SetupError {
 /// # Errors
 /// [`SetupError`] for an edit or fault the simulator cannot reproduce.
 pub fn apply(task: &EvalTask, world: &mut World) -> Result<(), SetupError> {
+    let setup = plan(task, world)?;
+    setup.apply(world).map_err(|e| match e {
+        SetupFailure::Command { command, stderr } => SetupError::Command {
+            task: task.name.clone(),
+            command,
+            stderr,
+        },
+        SetupFailure::Workload(name) => SetupError::Unsupported {
+            task: task.name.clone(),
+            what: format!("workload {name}"),
+        },
+        SetupFailure::Settle(ms) => SetupError::Unsupported {
+            task: task.name.clone(),
+            what: format!("settle time {ms} ms"),
+        },
+    })
+}
+
+/// The task's setup in simulator terms, for a world like `world` (whose deployment names the
+/// container an image edit changes): what [`apply`] applies, and what a served world is sent
+/// to reset into the task's starting state.
+///
+/// # Errors
+/// [`SetupError::Unsupported`] for an edit, workload or fault the simulator cannot reproduce.
+pub fn plan(task: &EvalTask, world: &World) -> Result<Setup, SetupError> {
     let ns = &task.namespace;
     let component = &task.component;
     let unsupported = |what: String| SetupError::Unsupported {
@@ -80,22 +106,10 @@ pub fn apply(task: &EvalTask, world: &mut World) -> Result<(), SetupError> {
             }
         }
     }
-    for command in commands {
-        let out = world.run_line(&command);
-        if out.status != 0 {
-            return Err(SetupError::Command {
-                task: task.name.clone(),
-                command,
-                stderr: out.stderr,
-            });
-        }
+    if !world.scenario().workloads.contains_key(&task.workload) {
+        return Err(unsupported(format!("workload {}", task.workload)));
     }
-
-    let workload = world.scenario().workloads.get(&task.workload).cloned();
-    match workload {
-        Some(workload) => world.set_workload(workload),
-        None => return Err(unsupported(format!("workload {}", task.workload))),
-    }
+    let mut faults = Vec::new();
 
     if let Some(chaos) = &task.chaos {
         let kind = match chaos.kind.as_str() {
@@ -111,12 +125,16 @@ pub fn apply(task: &EvalTask, world: &mut World) -> Result<(), SetupError> {
             "PodFailure" => FaultKind::PodFailure,
             other => return Err(unsupported(format!("chaos type {other}"))),
         };
-        world.inject_fault(Fault {
+        faults.push(Fault {
             kind,
             target: component.clone(),
             namespace: ns.clone(),
         });
     }
-    world.advance(SETTLE);
-    Ok(())
+    Ok(Setup {
+        commands,
+        workload: Some(task.workload.clone()),
+        faults,
+        settle_ms: SETTLE.0,
+    })
 }

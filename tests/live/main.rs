@@ -18,12 +18,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use odyssey::TrialConfig;
 use odyssey::config::Env;
+use odyssey::eval_tasks::Snapshot;
 use odyssey::ops::{
     LiveClock, LiveConfig, LiveOps, Operations, OpsError, OpsOutput, OpsRequest, SimulatorOps,
 };
 use odyssey::policy::Phase;
 use odyssey::run::{Ran, Run, Tokens};
 use odyssey::running_state::RunningState;
+use odyssey::simulator::setup::Setup;
 use odyssey::simulator::{Scenario, World};
 use odyssey::trace::{Stage, Trace};
 use odyssey::trial::{TrialError, run_trial};
@@ -197,6 +199,183 @@ fn a_fixed_script_prints_the_same_through_real_kubectl_as_in_process() {
         differences.len(),
         differences.join("\n\n")
     );
+}
+
+/// Deployments, pods and autoscalers read with kube-rs from the served world, after changes
+/// and time, equal the in-process world's own objects; only the ground truth differs.
+#[test]
+fn the_kube_rs_snapshot_of_the_served_world_equals_the_in_process_snapshot() {
+    let (kubectl, curl) = binaries();
+    let served = Served::start();
+    let mut live = LiveOps::connect(&served.live(&kubectl, &curl)).unwrap();
+    let mut local = SimulatorOps::new(world());
+    let steps = [
+        "kubectl scale deployment carts --replicas=3 -n sock-shop",
+        "kubectl autoscale deployment front-end --min=1 --max=4 --cpu-percent=60 -n sock-shop",
+        "sleep 40s",
+        "kubectl set image deploy/catalogue catalogue=weaveworksdemos/catalogue:0.3.4 -n sock-shop",
+        "sleep 7s",
+    ];
+    for (i, line) in std::iter::once("").chain(steps).enumerate() {
+        if !line.is_empty() {
+            let request = OpsRequest::Command(line.to_owned());
+            assert_eq!(
+                local.execute(&request).unwrap(),
+                live.execute(&request).unwrap(),
+                "{line}"
+            );
+        }
+        let got = live.snapshot().unwrap();
+        let mut want = on_the_wire(Snapshot::of_world(local.world_mut(), "sock-shop", "carts"));
+        assert!(
+            want.truth.take().is_some(),
+            "the simulator has ground truth"
+        );
+        assert_eq!(got.truth, None, "a live cluster has no ground truth");
+        assert_eq!(got.now, want.now, "step {i}: {line}");
+        for (kind, got_keys, want_keys) in [
+            (
+                "deployments",
+                keys(&got.deployments),
+                keys(&want.deployments),
+            ),
+            ("pods", keys(&got.pods), keys(&want.pods)),
+            ("hpas", keys(&got.hpas), keys(&want.hpas)),
+        ] {
+            assert_eq!(got_keys, want_keys, "step {i} ({line}): {kind}");
+        }
+        let differ = first_difference(&got.deployments, &want.deployments)
+            .or_else(|| first_difference(&got.pods, &want.pods))
+            .or_else(|| first_difference(&got.hpas, &want.hpas));
+        assert!(
+            differ.is_none(),
+            "step {i} ({line}): {}",
+            differ.unwrap_or_default()
+        );
+        assert!(got == want, "step {i} ({line}): the snapshots differ");
+        if i == steps.len() {
+            println!(
+                "kube-rs snapshot equals the in-process one: {} deployments, {} pods, {} autoscalers",
+                got.deployments.len(),
+                got.pods.len(),
+                got.hpas.len()
+            );
+            assert!(!got.hpas.is_empty());
+        }
+    }
+}
+
+/// `POST /sim/v1/reset` with a task's setup puts the served world in the state
+/// `eval_tasks::apply` gives a fresh in-process world, task after task.
+#[test]
+fn a_reset_with_a_task_setup_gives_the_served_world_the_tasks_starting_state() {
+    let (kubectl, curl) = binaries();
+    let served = Served::start();
+    let live = LiveOps::connect(&served.live(&kubectl, &curl)).unwrap();
+    let base = world();
+    let mut compared = 0;
+    for task in odyssey::eval_tasks::embedded_sock_shop() {
+        let Ok(setup) = odyssey::eval_tasks::plan(&task, &base) else {
+            continue;
+        };
+        let mut local = base.clone();
+        odyssey::eval_tasks::apply(&task, &mut local).unwrap();
+        live.reset(&setup).unwrap();
+        let got = live.snapshot().unwrap();
+        let mut want = on_the_wire(Snapshot::of_world(&local, &task.namespace, &task.component));
+        want.truth = None;
+        let differ = first_difference(&got.deployments, &want.deployments)
+            .or_else(|| first_difference(&got.pods, &want.pods))
+            .or_else(|| first_difference(&got.hpas, &want.hpas));
+        assert!(
+            differ.is_none(),
+            "{}: {}",
+            task.name,
+            differ.unwrap_or_default()
+        );
+        assert!(got == want, "{}: the starting states differ", task.name);
+        compared += 1;
+    }
+    println!("served starting states equal to in-process ones: {compared} tasks");
+    assert!(compared > 0);
+}
+
+/// An empty setup restores the world serving began with; a setup that fails is refused with
+/// what failed; a wall-clock backend is told it cannot reset.
+#[test]
+fn a_reset_restores_the_start_and_a_failing_setup_says_what_failed() {
+    let (kubectl, curl) = binaries();
+    let served = Served::start();
+    let mut live = LiveOps::connect(&served.live(&kubectl, &curl)).unwrap();
+    let start = live.snapshot().unwrap();
+    live.execute(&OpsRequest::Command(
+        "kubectl scale deployment carts --replicas=5 -n sock-shop".to_owned(),
+    ))
+    .unwrap();
+    assert_ne!(live.snapshot().unwrap(), start);
+    live.reset(&Setup::default()).unwrap();
+    assert_eq!(live.snapshot().unwrap(), start);
+
+    let bad = Setup {
+        commands: vec!["kubectl delete deployment nosuch -n sock-shop".to_owned()],
+        ..Setup::default()
+    };
+    let err = format!("{:#}", anyhow::Error::from(live.reset(&bad).unwrap_err()));
+    assert!(
+        err.contains("status 422") && err.contains("nosuch"),
+        "{err}"
+    );
+
+    let wall = LiveOps::connect(&LiveConfig {
+        clock: LiveClock::Wall,
+        ..served.live(&kubectl, &curl)
+    })
+    .unwrap();
+    let err = wall.reset(&Setup::default()).unwrap_err().to_string();
+    assert!(err.contains("only a served simulator"), "{err}");
+}
+
+/// `snapshot` with its objects as the API server sends them: Kubernetes writes times in
+/// whole seconds, while the in-process world keeps its milliseconds.
+fn on_the_wire(mut snapshot: Snapshot) -> Snapshot {
+    fn trip<V: serde::Serialize + serde::de::DeserializeOwned>(
+        map: &mut std::collections::BTreeMap<odyssey::simulator::world::ObjectKey, V>,
+    ) {
+        for value in map.values_mut() {
+            *value = serde_json::from_value(serde_json::to_value(&*value).unwrap()).unwrap();
+        }
+    }
+    trip(&mut snapshot.deployments);
+    trip(&mut snapshot.pods);
+    trip(&mut snapshot.hpas);
+    snapshot
+}
+
+/// The first object that differs, as both sides' JSON.
+fn first_difference<V: PartialEq + serde::Serialize>(
+    got: &std::collections::BTreeMap<odyssey::simulator::world::ObjectKey, V>,
+    want: &std::collections::BTreeMap<odyssey::simulator::world::ObjectKey, V>,
+) -> Option<String> {
+    got.iter()
+        .zip(want)
+        .find(|(g, w)| g != w)
+        .map(|((k, g), (_, w))| {
+            format!(
+                "{}/{}\n--- kube-rs:\n{}\n--- in-process:\n{}",
+                k.namespace,
+                k.name,
+                serde_json::to_string(g).unwrap(),
+                serde_json::to_string(w).unwrap()
+            )
+        })
+}
+
+fn keys<V>(
+    map: &std::collections::BTreeMap<odyssey::simulator::world::ObjectKey, V>,
+) -> Vec<String> {
+    map.keys()
+        .map(|k| format!("{}/{}", k.namespace, k.name))
+        .collect()
 }
 
 /// The trial both backends run: the reference system (five rounds of three tasks), no

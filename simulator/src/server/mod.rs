@@ -203,6 +203,8 @@ impl Reply {
 #[derive(Clone)]
 struct AppState {
     world: SharedWorld,
+    /// The world as it was when serving began, which `/sim/v1/reset` restores.
+    start: Arc<World>,
     limits: Limits,
 }
 
@@ -262,7 +264,12 @@ pub async fn serve(
     let kube = bind(kube_addr).await?;
     let prom = bind(prom_addr).await?;
     let (kube_addr, prom_addr) = (local(&kube, kube_addr), local(&prom, prom_addr));
-    let state = AppState { world, limits };
+    let start = Arc::new(lock(&world).clone());
+    let state = AppState {
+        world,
+        start,
+        limits,
+    };
 
     let kube_app = axum::Router::new()
         .fallback(kube_handler)
@@ -347,6 +354,8 @@ async fn kube_handler(State(app): State<AppState>, req: Request) -> Response {
         let mut world = lock(&app.world);
         if req.path == "/sim/v1/advance" {
             advance(&mut world, &req)
+        } else if req.path == "/sim/v1/reset" {
+            reset(&mut world, &app.start, &req)
         } else {
             kubernetes::handle(&mut world, &req)
         }
@@ -379,6 +388,34 @@ fn advance(world: &mut World, req: &ApiRequest) -> Reply {
             "advance needs seconds=N or milliseconds=N between 0 and one day",
             None,
         ),
+    }
+}
+
+/// `POST /sim/v1/reset` with a JSON [`crate::setup::Setup`] (an empty body is the empty
+/// setup): the world becomes the one serving began with, then the setup is applied; answers
+/// the new virtual now. A setup that fails leaves the world reset and part-way set up, and
+/// answers 422 with what failed.
+fn reset(world: &mut World, start: &World, req: &ApiRequest) -> Reply {
+    if req.method != "POST" {
+        return status::method_not_allowed(&req.method);
+    }
+    let setup: crate::setup::Setup = if req.body.iter().all(u8::is_ascii_whitespace) {
+        crate::setup::Setup::default()
+    } else {
+        match serde_json::from_slice(&req.body) {
+            Ok(setup) => setup,
+            Err(e) => {
+                return status::status(400, "BadRequest", &format!("not a setup: {e}"), None);
+            }
+        }
+    };
+    *world = start.clone();
+    match setup.apply(world) {
+        Ok(()) => Reply::json(
+            200,
+            &serde_json::json!({"now": world.clock().now().to_string()}),
+        ),
+        Err(e) => status::status(422, "Invalid", &e.to_string(), None),
     }
 }
 

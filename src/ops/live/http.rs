@@ -1,13 +1,12 @@
-//! A small blocking HTTP/1.1 client over `std::net`, enough for Prometheus's query API and the
-//! simulator server's clock: `http://` only, one request per connection, a timeout on every
-//! step and a cap on the body.
+//! HTTP for the live backend, through reqwest: Prometheus's query API and the simulator
+//! server's clock. `http://` only; a timeout on the whole exchange and a cap on the body.
 //!
-//! It lives here rather than behind an async client because [`super::LiveOps`] answers inside
-//! a synchronous [`crate::ops::Operations::execute`] that may itself run within the trial's
-//! runtime, where blocking on another runtime would panic.
+//! [`super::LiveOps`] answers inside a synchronous [`crate::ops::Operations::execute`] that may
+//! itself run on the trial's runtime, where `block_on` of another runtime panics. So the
+//! backend owns a small runtime of its own ([`Runtime`]): a request is spawned there and the
+//! caller's thread waits on a channel for its answer, which is safe from any thread.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::future::Future;
 use std::time::Duration;
 
 /// Why a request got no HTTP answer at all.
@@ -19,23 +18,143 @@ pub enum HttpError {
         /// The URL.
         url: String,
     },
-    /// The host could not be reached or the exchange broke off.
+    /// The host could not be reached, the exchange broke off or timed out, or the answer was
+    /// not HTTP.
     #[error("{url} cannot be reached")]
     Io {
         /// The URL.
         url: String,
         /// The cause.
         #[source]
-        source: std::io::Error,
+        source: reqwest::Error,
     },
-    /// The answer is not HTTP.
-    #[error("{url} answered something that is not HTTP/1.1: {detail}")]
-    Protocol {
+    /// The backend's own runtime is gone (it panicked or is shutting down).
+    #[error("{url}: the live backend's HTTP runtime stopped before answering")]
+    Runtime {
         /// The URL.
         url: String,
-        /// What was wrong.
-        detail: String,
     },
+}
+
+/// The backend's own tokio runtime and HTTP client.
+#[derive(Debug)]
+pub(crate) struct Runtime {
+    /// `None` only while being dropped.
+    rt: Option<tokio::runtime::Runtime>,
+    client: reqwest::Client,
+}
+
+impl Runtime {
+    /// A runtime with one worker thread and a client that never follows redirects or reads a
+    /// proxy from the environment, as the hand-written client before it.
+    ///
+    /// # Errors
+    /// The runtime's or the client's construction error, as text.
+    pub(crate) fn new() -> Result<Runtime, String> {
+        // reqwest is built without a provider of its own; it takes the process default.
+        crate::llm::openai::install_tls_provider();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("odyssey-live")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
+        let client = reqwest::Client::builder()
+            .user_agent("odyssey-live")
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Runtime {
+            rt: Some(rt),
+            client,
+        })
+    }
+
+    /// Runs `fut` on this runtime and waits for it on the calling thread; `None` when the
+    /// runtime dropped it (it panicked).
+    pub(crate) fn run<T: Send + 'static>(
+        &self,
+        fut: impl Future<Output = T> + Send + 'static,
+    ) -> Option<T> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let rt = self.rt.as_ref()?;
+        rt.spawn(async move {
+            let _ = tx.send(fut.await);
+        });
+        rx.recv().ok()
+    }
+
+    /// Sends `method` to `url` with `body` (JSON, or nothing when empty) and reads the
+    /// answer, giving up after
+    /// `timeout` for the whole exchange; the body is cut at `cap` bytes.
+    ///
+    /// # Errors
+    /// [`HttpError`] when there is no HTTP answer; an answer with an error status is an
+    /// [`Answer`].
+    pub(crate) fn request(
+        &self,
+        method: &str,
+        url: &str,
+        body: &str,
+        timeout: Duration,
+        cap: usize,
+    ) -> Result<Answer, HttpError> {
+        HttpUrl::parse(url)?;
+        let method =
+            reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| HttpError::Url {
+                url: url.to_owned(),
+            })?;
+        let mut builder = self
+            .client
+            .request(method, url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .timeout(timeout);
+        builder = if body.is_empty() {
+            builder.header(reqwest::header::CONTENT_LENGTH, "0")
+        } else {
+            builder
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_owned())
+        };
+        let owned = url.to_owned();
+        let io = move |source| HttpError::Io {
+            url: owned.clone(),
+            source,
+        };
+        self.run(async move {
+            let mut response = builder.send().await.map_err(&io)?;
+            let status = response.status().as_u16();
+            let mut body = Vec::new();
+            while body.len() < cap {
+                match response.chunk().await.map_err(&io)? {
+                    Some(chunk) => {
+                        body.extend_from_slice(&chunk[..chunk.len().min(cap - body.len())]);
+                    }
+                    None => break,
+                }
+            }
+            Ok(Answer {
+                status,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            })
+        })
+        .unwrap_or_else(|| {
+            Err(HttpError::Runtime {
+                url: url.to_owned(),
+            })
+        })
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // A runtime dropped on another runtime's thread panics; shutting down in the
+        // background never blocks.
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 /// An HTTP answer: its status code and its body as text.
@@ -88,113 +207,6 @@ impl HttpUrl {
     }
 }
 
-/// Sends `method` to `url` with an empty body and reads the answer, giving up after `timeout`
-/// on any one step; the body is cut at `cap` bytes.
-///
-/// # Errors
-/// [`HttpError`] when there is no HTTP answer; an answer with an error status is an
-/// [`Answer`].
-pub(crate) fn request(
-    method: &str,
-    url: &str,
-    timeout: Duration,
-    cap: usize,
-) -> Result<Answer, HttpError> {
-    let parsed = HttpUrl::parse(url)?;
-    let io = |source| HttpError::Io {
-        url: url.to_owned(),
-        source,
-    };
-    let addr = parsed
-        .authority
-        .to_socket_addrs()
-        .map_err(io)?
-        .next()
-        .ok_or_else(|| {
-            io(std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "the host has no address",
-            ))
-        })?;
-    let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(io)?;
-    stream.set_read_timeout(Some(timeout)).map_err(io)?;
-    stream.set_write_timeout(Some(timeout)).map_err(io)?;
-    let head = format!(
-        "{method} {} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\nContent-Length: 0\r\nConnection: close\r\nUser-Agent: odyssey-live\r\n\r\n",
-        parsed.path, parsed.authority
-    );
-    stream.write_all(head.as_bytes()).map_err(io)?;
-
-    let mut reader = BufReader::new(stream);
-    let protocol = |detail: &str| HttpError::Protocol {
-        url: url.to_owned(),
-        detail: detail.to_owned(),
-    };
-    let mut line = String::new();
-    reader.read_line(&mut line).map_err(io)?;
-    let status = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse::<u16>().ok())
-        .filter(|_| line.starts_with("HTTP/1."))
-        .ok_or_else(|| protocol(line.trim_end()))?;
-
-    let (mut length, mut chunked) = (None, false);
-    loop {
-        line.clear();
-        if reader.read_line(&mut line).map_err(io)? == 0 {
-            return Err(protocol("the headers end early"));
-        }
-        let header = line.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            let value = value.trim();
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.parse::<usize>().ok();
-            } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                chunked = value.eq_ignore_ascii_case("chunked");
-            }
-        }
-    }
-
-    let body = if chunked {
-        read_chunked(&mut reader, cap).map_err(io)?
-    } else {
-        let mut body = Vec::new();
-        let limit = length.unwrap_or(usize::MAX).min(cap) as u64;
-        reader.take(limit).read_to_end(&mut body).map_err(io)?;
-        body
-    };
-    Ok(Answer {
-        status,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    })
-}
-
-/// Reads a chunked body up to `cap` bytes.
-fn read_chunked(reader: &mut impl BufRead, cap: usize) -> std::io::Result<Vec<u8>> {
-    let mut body = Vec::new();
-    let mut line = String::new();
-    loop {
-        line.clear();
-        reader.read_line(&mut line)?;
-        let size = line.trim().split(';').next().unwrap_or("");
-        let size = usize::from_str_radix(size, 16).map_err(|_| {
-            std::io::Error::new(std::io::ErrorKind::InvalidData, "a chunk size is not hex")
-        })?;
-        if size == 0 || body.len() >= cap {
-            return Ok(body);
-        }
-        let mut chunk = vec![0; size];
-        reader.read_exact(&mut chunk)?;
-        body.extend_from_slice(&chunk[..size.min(cap - body.len())]);
-        line.clear();
-        reader.read_line(&mut line)?;
-    }
-}
-
 /// `text` with every byte outside the unreserved set percent-encoded, as a query value.
 pub(crate) fn encode_component(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -227,13 +239,6 @@ mod tests {
     }
 
     #[test]
-    fn chunked_bodies_are_joined_and_capped() {
-        let wire = b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
-        assert_eq!(read_chunked(&mut &wire[..], 100).unwrap(), b"hello world");
-        assert_eq!(read_chunked(&mut &wire[..], 7).unwrap(), b"hello w");
-    }
-
-    #[test]
     fn query_values_are_percent_encoded() {
         assert_eq!(
             encode_component("sum(rate(x{job=\"a/b\"}[5m]))"),
@@ -246,13 +251,50 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         drop(listener);
-        let err = request(
-            "GET",
-            &format!("http://{addr}/"),
-            Duration::from_secs(2),
-            1024,
-        )
-        .unwrap_err();
+        let err = Runtime::new()
+            .unwrap()
+            .request(
+                "GET",
+                &format!("http://{addr}/"),
+                "",
+                Duration::from_secs(2),
+                1024,
+            )
+            .unwrap_err();
         assert!(matches!(err, HttpError::Io { .. }), "{err}");
+    }
+
+    #[test]
+    fn answers_are_capped_and_requests_work_from_inside_another_runtime() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buf = [0; 1024];
+            let _ = stream.read(&mut buf).unwrap();
+            stream
+                .write_all(b"HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+                .unwrap();
+        });
+        let http = Runtime::new().unwrap();
+        let outer = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let answer = outer.block_on(async {
+            http.request(
+                "GET",
+                &format!("http://{addr}/x"),
+                "",
+                Duration::from_secs(5),
+                7,
+            )
+        });
+        let answer = answer.unwrap();
+        assert_eq!(answer.status, 503);
+        assert_eq!(answer.body, "hello w");
+        server.join().unwrap();
+        // Dropped inside the other runtime: must not panic.
+        outer.block_on(async move { drop(http) });
     }
 }

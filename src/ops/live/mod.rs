@@ -32,9 +32,11 @@
 //! [`LiveConfig::max_sleep_secs`].
 //!
 //! # Known gaps
-//! - State is read through kubectl only (the running state's own commands). kube-rs is not a
-//!   dependency yet; it is what would fill the oracles' `Snapshot` for evaluation on a live
-//!   cluster (see `crate::trial`).
+//! - The agent reads state through kubectl only (the running state's own commands); kube-rs
+//!   reads it for the harness ([`LiveOps::snapshot`], the oracles' `Snapshot`), and
+//!   [`LiveOps::reset`] puts a served simulator in a task's starting state. The trial does
+//!   not evaluate on a live target yet: a reset would lose the learning world, which is the
+//!   same served world (see `crate::trial`).
 //! - curl is connected to Prometheus for the in-cluster DNS names in
 //!   [`LiveConfig::prometheus_hosts`]; the service's cluster IP and the node port, which the
 //!   simulator also answers on, are not mapped and fail to connect.
@@ -45,6 +47,7 @@
 
 mod http;
 mod process;
+mod snapshot;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -59,6 +62,7 @@ use crate::simulator::kubectl::shell;
 use crate::simulator::session::sleep_duration;
 pub use http::HttpError;
 pub use process::SpawnError;
+pub use snapshot::KubeError;
 
 /// How time passes for a live backend.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,6 +175,12 @@ pub enum LiveError {
         #[source]
         source: HttpError,
     },
+    /// The backend's own HTTP runtime cannot be started.
+    #[error("live backend: {0}")]
+    Runtime(String),
+    /// The API server's state cannot be read through kube-rs.
+    #[error("live backend: cannot read the cluster's state")]
+    Kube(#[from] KubeError),
     /// The simulator's clock cannot be moved.
     #[error("live backend: the simulator's clock at {url} did not move")]
     Clock {
@@ -183,13 +193,28 @@ pub enum LiveError {
 }
 
 /// A real cluster (or a served simulator) as an operations backend.
-#[derive(Debug)]
 pub struct LiveOps {
     config: LiveConfig,
     kubeconfig: PathBuf,
     prometheus: String,
     /// The API server's URL, as the kubeconfig names it.
     server: String,
+    /// The runtime and client for Prometheus and the simulator clock.
+    http: http::Runtime,
+    /// The kube-rs client for state snapshots, on [`LiveOps::http`]'s runtime.
+    kube: kube::Client,
+}
+
+impl std::fmt::Debug for LiveOps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // kube's client has no `Debug`.
+        f.debug_struct("LiveOps")
+            .field("config", &self.config)
+            .field("kubeconfig", &self.kubeconfig)
+            .field("prometheus", &self.prometheus)
+            .field("server", &self.server)
+            .finish_non_exhaustive()
+    }
 }
 
 impl LiveOps {
@@ -232,21 +257,16 @@ impl LiveOps {
             }
         }
 
-        let mut ops = LiveOps {
-            config: config.clone(),
-            kubeconfig,
-            prometheus,
-            server: String::new(),
-        };
+        // kubectl is asked first: its message names a bad file or context best.
         let words: Vec<String> = ["config", "view", "--minify", "-o"]
             .iter()
             .map(|s| (*s).to_owned())
             .chain(["jsonpath={.clusters[0].cluster.server}".to_owned()])
             .collect();
-        let out = ops.kubectl(&words)?;
+        let out = run_kubectl(config, &kubeconfig, &words)?;
         if out.status != 0 || out.stdout.trim().is_empty() {
             return Err(LiveError::Cluster {
-                path: ops.kubeconfig.clone(),
+                path: kubeconfig.clone(),
                 context: config
                     .context
                     .clone()
@@ -254,6 +274,22 @@ impl LiveOps {
                 message: out.stderr.trim().to_owned(),
             });
         }
+        let http = http::Runtime::new().map_err(LiveError::Runtime)?;
+        let kube = {
+            let (path, context) = (kubeconfig.clone(), config.context.clone());
+            http.run(async move { snapshot::client(&path, context.as_deref()).await })
+                .ok_or_else(|| {
+                    LiveError::Runtime("the kube-rs client was not built".to_owned())
+                })??
+        };
+        let mut ops = LiveOps {
+            config: config.clone(),
+            kubeconfig,
+            prometheus,
+            server: String::new(),
+            http,
+            kube,
+        };
         ops.server = out.stdout.trim().trim_end_matches('/').to_owned();
         ops.query("vector(1)")?;
         tracing::info!(server = %ops.server, prometheus = %ops.prometheus, dry_run = config.dry_run, "live backend connected");
@@ -261,28 +297,12 @@ impl LiveOps {
     }
 
     fn bounds(&self) -> process::Bounds {
-        process::Bounds {
-            timeout: Duration::from_secs(self.config.timeout_secs),
-            cap: self.config.output_cap,
-        }
+        bounds(&self.config)
     }
 
     /// Runs kubectl with the backend's kubeconfig and context before `args`.
     fn kubectl(&self, args: &[String]) -> Result<OpsOutput, LiveError> {
-        let mut words = vec![format!("--kubeconfig={}", self.kubeconfig.display())];
-        if let Some(context) = &self.config.context {
-            words.push(format!("--context={context}"));
-        }
-        if let Some(dir) = &self.config.cache_dir {
-            words.push(format!("--cache-dir={}", dir.display()));
-        }
-        words.extend_from_slice(args);
-        let out = process::run(&self.config.kubectl, &words, &["KUBECONFIG"], self.bounds())?;
-        Ok(OpsOutput {
-            stdout: out.stdout,
-            stderr: out.stderr,
-            status: out.status,
-        })
+        run_kubectl(&self.config, &self.kubeconfig, args)
     }
 
     /// Runs curl with the Prometheus names connected to the Prometheus URL.
@@ -312,16 +332,19 @@ impl LiveOps {
             self.prometheus,
             http::encode_component(query)
         );
-        let answer = http::request(
-            "GET",
-            &url,
-            Duration::from_secs(self.config.timeout_secs),
-            self.config.output_cap,
-        )
-        .map_err(|source| LiveError::Prometheus {
-            url: self.prometheus.clone(),
-            source,
-        })?;
+        let answer = self
+            .http
+            .request(
+                "GET",
+                &url,
+                "",
+                Duration::from_secs(self.config.timeout_secs),
+                self.config.output_cap,
+            )
+            .map_err(|source| LiveError::Prometheus {
+                url: self.prometheus.clone(),
+                source,
+            })?;
         Ok(OpsOutput {
             stdout: answer.body,
             stderr: String::new(),
@@ -338,22 +361,91 @@ impl LiveOps {
                 std::thread::sleep(wanted.min(cap));
                 Ok(())
             }
-            LiveClock::Simulator => {
-                let url = format!("{}/sim/v1/advance?milliseconds={}", self.server, d.0);
-                let clock = |source: Box<dyn std::error::Error + Send + Sync>| LiveError::Clock {
-                    url: url.clone(),
-                    source,
-                };
-                let answer = http::request("POST", &url, Duration::from_secs(10), 4096)
-                    .map_err(|e| clock(Box::new(e)))?;
-                if answer.status != 200 {
-                    return Err(clock(
-                        format!("status {}: {}", answer.status, answer.body.trim()).into(),
-                    ));
-                }
-                Ok(())
-            }
+            LiveClock::Simulator => self.advance(d).map(drop),
         }
+    }
+
+    /// The oracles' state of the cluster now, read with kube-rs: every deployment, pod and
+    /// autoscaler, and no ground truth for metrics. `now` is the served simulator's virtual
+    /// now (a zero advance, which changes nothing) or the wall clock.
+    ///
+    /// # Errors
+    /// [`LiveError`] when the API server or the simulator clock does not answer.
+    pub fn snapshot(&self) -> Result<crate::eval_tasks::Snapshot, LiveError> {
+        let now = match self.config.clock {
+            LiveClock::Wall => k8s_openapi::jiff::Timestamp::now(),
+            LiveClock::Simulator => self.sim_now()?,
+        };
+        let client = self.kube.clone();
+        self.http
+            .run(async move { snapshot::take(&client, now).await })
+            .ok_or_else(|| LiveError::Runtime("the snapshot was not taken".to_owned()))?
+            .map_err(LiveError::from)
+    }
+
+    /// Puts a served simulator (`clock = "simulator"`) back in the world it began serving,
+    /// then applies `setup` there (`POST /sim/v1/reset`): the served counterpart of
+    /// [`crate::eval_tasks::apply`] on a fresh copy of the world. A real cluster cannot be
+    /// reset, and says so.
+    ///
+    /// # Errors
+    /// [`LiveError::Config`] on a wall clock, [`LiveError::Clock`] when the server does not
+    /// answer or refuses the setup.
+    pub fn reset(&self, setup: &crate::simulator::setup::Setup) -> Result<(), LiveError> {
+        if self.config.clock != LiveClock::Simulator {
+            return Err(LiveError::Config(
+                "only a served simulator (clock = \"simulator\") can be reset into a task's starting state".to_owned(),
+            ));
+        }
+        let url = format!("{}/sim/v1/reset", self.server);
+        let fail = |source: Box<dyn std::error::Error + Send + Sync>| LiveError::Clock {
+            url: url.clone(),
+            source,
+        };
+        let body = serde_json::to_string(setup).map_err(|e| fail(Box::new(e)))?;
+        let timeout = Duration::from_secs(self.config.timeout_secs.max(60));
+        let answer = self
+            .http
+            .request("POST", &url, &body, timeout, 64 * 1024)
+            .map_err(|e| fail(Box::new(e)))?;
+        if answer.status != 200 {
+            return Err(fail(
+                format!("status {}: {}", answer.status, answer.body.trim()).into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The served simulator's virtual now, from a zero advance.
+    fn sim_now(&self) -> Result<k8s_openapi::jiff::Timestamp, LiveError> {
+        let body = self.advance(Millis(0))?;
+        let url = format!("{}/sim/v1/advance?milliseconds=0", self.server);
+        serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("now")?.as_str()?.parse().ok())
+            .ok_or_else(|| LiveError::Clock {
+                url,
+                source: format!("the answer names no instant: {}", body.trim()).into(),
+            })
+    }
+
+    /// `POST /sim/v1/advance` by `d`; the answer's body.
+    fn advance(&self, d: Millis) -> Result<String, LiveError> {
+        let url = format!("{}/sim/v1/advance?milliseconds={}", self.server, d.0);
+        let clock = |source: Box<dyn std::error::Error + Send + Sync>| LiveError::Clock {
+            url: url.clone(),
+            source,
+        };
+        let answer = self
+            .http
+            .request("POST", &url, "", Duration::from_secs(10), 4096)
+            .map_err(|e| clock(Box::new(e)))?;
+        if answer.status != 200 {
+            return Err(clock(
+                format!("status {}: {}", answer.status, answer.body.trim()).into(),
+            ));
+        }
+        Ok(answer.body)
     }
 
     /// The latency every command takes in the simulator; real clusters take their own.
@@ -428,6 +520,35 @@ impl LiveOps {
             }),
         }
     }
+}
+
+fn bounds(config: &LiveConfig) -> process::Bounds {
+    process::Bounds {
+        timeout: Duration::from_secs(config.timeout_secs),
+        cap: config.output_cap,
+    }
+}
+
+/// Runs kubectl with `kubeconfig` and the configured context before `args`.
+fn run_kubectl(
+    config: &LiveConfig,
+    kubeconfig: &std::path::Path,
+    args: &[String],
+) -> Result<OpsOutput, LiveError> {
+    let mut words = vec![format!("--kubeconfig={}", kubeconfig.display())];
+    if let Some(context) = &config.context {
+        words.push(format!("--context={context}"));
+    }
+    if let Some(dir) = &config.cache_dir {
+        words.push(format!("--cache-dir={}", dir.display()));
+    }
+    words.extend_from_slice(args);
+    let out = process::run(&config.kubectl, &words, &["KUBECONFIG"], bounds(config))?;
+    Ok(OpsOutput {
+        stdout: out.stdout,
+        stderr: out.stderr,
+        status: out.status,
+    })
 }
 
 impl Operations for LiveOps {
