@@ -100,7 +100,9 @@ fn urlencode_arg(v: &str) -> String {
     }
 }
 
-fn percent_encode(s: &str) -> String {
+/// `s` with every byte outside URL's unreserved set (letters, digits, `-._~`) percent-encoded,
+/// as curl's `--data-urlencode` encodes a value and as a query parameter's value is sent.
+pub fn percent_encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {

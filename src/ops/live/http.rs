@@ -207,17 +207,9 @@ impl HttpUrl {
     }
 }
 
-/// `text` with every byte outside the unreserved set percent-encoded, as a query value.
+/// `text` percent-encoded as a query value, as the simulator's curl encodes one.
 pub(crate) fn encode_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    odyssey_simulator::curl::percent_encode(text)
 }
 
 #[cfg(test)]
