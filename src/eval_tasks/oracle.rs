@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::llm::protocol::{ResultFields, Verdict};
 use crate::simulator::World;
-use crate::simulator::world::ObjectKey;
 use crate::simulator::world::state::labels_match;
+use crate::simulator::world::{ObjectKey, pod_ready};
 
 use super::EvalTask;
 
@@ -220,15 +220,6 @@ fn verdict(success: bool, reason: impl Into<String>) -> Verdict {
         success,
         reason: reason.into(),
     }
-}
-
-fn pod_ready(pod: &Pod) -> bool {
-    pod.metadata.deletion_timestamp.is_none()
-        && pod
-            .status
-            .as_ref()
-            .and_then(|s| s.conditions.as_ref())
-            .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
 fn pods_of<'s>(snapshot: &'s Snapshot, key: &ObjectKey, deployment: &Deployment) -> Vec<&'s Pod> {

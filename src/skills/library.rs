@@ -141,13 +141,7 @@ impl SkillLibrary {
     /// Adds a validated proposal, merging it into an existing skill with the same identity
     /// (the provenance is appended; the first wording stays).
     pub fn add(&mut self, proposal: &SkillProposal, provenance: Provenance) -> Added {
-        let identity = Skill::identity(
-            proposal.kind,
-            &proposal.service,
-            proposal.command.as_deref(),
-            &proposal.title,
-            &proposal.body,
-        );
+        let identity = proposal_identity(proposal);
         if let Some(existing) = self.skills.iter_mut().find(|s| {
             Skill::identity(s.kind, &s.service, s.command.as_deref(), &s.title, &s.body) == identity
         }) {
@@ -172,13 +166,7 @@ impl SkillLibrary {
 
     /// Whether a proposal would merge into an existing skill.
     pub fn contains(&self, proposal: &SkillProposal) -> bool {
-        let identity = Skill::identity(
-            proposal.kind,
-            &proposal.service,
-            proposal.command.as_deref(),
-            &proposal.title,
-            &proposal.body,
-        );
+        let identity = proposal_identity(proposal);
         self.skills.iter().any(|s| {
             Skill::identity(s.kind, &s.service, s.command.as_deref(), &s.title, &s.body) == identity
         })
@@ -231,6 +219,17 @@ impl SkillLibrary {
         }
         out
     }
+}
+
+/// A proposal's identity, as [`Skill::identity`] computes a stored skill's.
+fn proposal_identity(proposal: &SkillProposal) -> String {
+    Skill::identity(
+        proposal.kind,
+        &proposal.service,
+        proposal.command.as_deref(),
+        &proposal.title,
+        &proposal.body,
+    )
 }
 
 #[cfg(test)]

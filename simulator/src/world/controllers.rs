@@ -666,7 +666,7 @@ pub(crate) fn revision(meta: &ObjectMeta) -> Option<i64> {
 }
 
 /// Whether the pod's Ready condition is true.
-pub(crate) fn pod_ready(pod: &Pod) -> bool {
+pub fn pod_ready(pod: &Pod) -> bool {
     pod.metadata.deletion_timestamp.is_none()
         && pod
             .status

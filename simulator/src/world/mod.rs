@@ -31,6 +31,7 @@ use crate::clock::{Clock, Millis};
 use crate::fault::{Fault, FaultKind};
 use crate::scenario::Scenario;
 pub use apply::{ApplyOutcome, manifest_meta, manifest_meta_mut, manifest_name, set_env};
+pub use controllers::pod_ready;
 pub use objects::Object;
 pub use state::{ClusterState, ObjectKey};
 
