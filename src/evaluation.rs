@@ -1,14 +1,18 @@
-//! Evaluation inside a trial: every evaluation task in a fresh copy of the trial's starting
-//! world, with the library read-only, judged by its oracle beside the model's own verdict.
+//! Evaluation inside a trial: every evaluation task in its own starting state (a fresh copy
+//! of the trial's starting world with the task's setup, or a served simulator reset into
+//! it), with the library read-only, judged by its oracle beside the model's own verdict.
 
-use crate::config::TrialConfig;
-use crate::eval_tasks::{self, Baseline, EvalTask, SetupError, Snapshot};
+use k8s_openapi::api::apps::v1::Deployment;
+
+use crate::config::{Env, TrialConfig};
+use crate::eval_tasks::{self, Baseline, EvalTask, JudgedBy, SetupError, Snapshot};
 use crate::llm::LanguageModel;
-use crate::llm::protocol::{TaskKind, Verdict};
-use crate::ops::SimulatorOps;
+use crate::llm::protocol::{ResultFields, TaskKind, Verdict};
+use crate::ops::{LiveClock, LiveError, LiveOps, Operations, OpsError, SimulatorOps};
 use crate::planner::{self, TaskSpec};
 use crate::run::{Run, RunError, Tokens};
 use crate::running_state::{self, RunningState};
+use crate::simulator::setup::Setup;
 use crate::simulator::{Millis, World};
 use crate::skills::SkillLibrary;
 use crate::trace::{Event, Stage, Trace};
@@ -20,8 +24,8 @@ use crate::trial::{EvalResult, Observer, RoundRecord, TrialError};
 const SETTLE_BEFORE_JUDGING: Millis = Millis(90_000);
 
 /// Whether every deployment has finished rolling out: observed, updated, ready.
-fn rolled_out(world: &World) -> bool {
-    world.state().deployments.values().all(|d| {
+fn rolled_out<'a>(mut deployments: impl Iterator<Item = &'a Deployment>) -> bool {
+    deployments.all(|d| {
         let want = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
         d.status.as_ref().is_some_and(|s| {
             s.observed_generation == d.metadata.generation
@@ -32,24 +36,60 @@ fn rolled_out(world: &World) -> bool {
     })
 }
 
-/// An evaluation task with its world set up, ready to be copied for every evaluation.
-pub(crate) struct Prepared {
-    task: EvalTask,
-    /// The world after setup and running-state gathering, the baseline the oracle compares
-    /// with, and the running state; or why the setup failed.
-    start: Result<(World, Baseline, RunningState), SetupError>,
+/// The evaluation tasks of a trial, each ready to start, and where they run.
+pub(crate) enum Evaluation {
+    /// In copies of in-process worlds: each task's world after setup and running-state
+    /// gathering, the baseline the oracle compares with, and the running state (or why the
+    /// setup failed); every evaluation starts from a copy.
+    InProcess(Vec<Prepared<(World, Baseline, RunningState)>>),
+    /// On a served simulator, reset with each task's setup before every evaluation of it.
+    Served {
+        /// The target (boxed: it is much larger than the other variant).
+        ops: Box<LiveOps>,
+        /// The served world's first instant, in Unix milliseconds: trace times count from it.
+        epoch_ms: i64,
+        /// Each task's setup, or why it cannot be set up.
+        tasks: Vec<Prepared<Setup>>,
+    },
 }
 
-/// Sets every task up once in its own copy of `base`: the setup is the same for every
-/// evaluation of the trial, so each evaluation starts from a copy of the prepared world.
+/// An evaluation task and its start, or why the setup failed.
+pub(crate) struct Prepared<S> {
+    task: EvalTask,
+    start: Result<S, SetupError>,
+}
+
+/// Readies every task: in-process, sets each up once in its own copy of `base` (the setup is
+/// the same for every evaluation of the trial, so each evaluation starts from a copy of the
+/// prepared world); on a live target, connects to it and plans each task's setup on `base`,
+/// the world the served simulator began with.
 ///
 /// # Errors
-/// [`TrialError`] when the backend fails while the running state is gathered.
+/// [`TrialError`] when the backend fails while the running state is gathered, or the live
+/// target cannot be connected to or cannot be reset (a real cluster).
 pub(crate) fn prepare(
     config: &TrialConfig,
     base: &World,
     tasks: &[EvalTask],
-) -> Result<Vec<Prepared>, TrialError> {
+) -> Result<Evaluation, TrialError> {
+    if config.env == Env::Live && !tasks.is_empty() {
+        if config.live.clock != LiveClock::Simulator {
+            return Err(TrialError::LiveNeedsNoEvaluation);
+        }
+        let ops = Box::new(LiveOps::connect(&config.live).map_err(live_error)?);
+        let tasks = tasks
+            .iter()
+            .map(|task| Prepared {
+                task: task.clone(),
+                start: eval_tasks::plan(task, base),
+            })
+            .collect();
+        return Ok(Evaluation::Served {
+            ops,
+            epoch_ms: base.clock().epoch_unix_millis(),
+            tasks,
+        });
+    }
     let mut prepared = Vec::new();
     for task in tasks {
         let mut world = base.clone();
@@ -62,13 +102,7 @@ pub(crate) fn prepare(
                     &task.component,
                 ));
                 let mut ops = SimulatorOps::new(world);
-                let state = running_state::gather(
-                    &mut ops,
-                    &config.policy,
-                    &config.services,
-                    config.share_namespaces,
-                )
-                .map_err(RunError::from)?;
+                let state = gather(config, &mut ops)?;
                 Ok((ops.into_world(), baseline, state))
             }
         };
@@ -77,104 +111,258 @@ pub(crate) fn prepare(
             start,
         });
     }
-    Ok(prepared)
+    Ok(Evaluation::InProcess(prepared))
 }
 
-/// Runs every prepared evaluation task in a fresh copy of its world with `library` read-only,
-/// and adds the results, tokens and cost to `record`.
+fn gather(config: &TrialConfig, ops: &mut dyn Operations) -> Result<RunningState, TrialError> {
+    Ok(running_state::gather(
+        ops,
+        &config.policy,
+        &config.services,
+        config.share_namespaces,
+    )
+    .map_err(RunError::from)?)
+}
+
+fn live_error(error: LiveError) -> TrialError {
+    TrialError::Live(OpsError::Live(Box::new(error)))
+}
+
+/// What one evaluation needs besides its world.
+struct Context<'a> {
+    config: &'a TrialConfig,
+    model: &'a dyn LanguageModel,
+    runtime: &'a tokio::runtime::Runtime,
+    library: &'a SkillLibrary,
+}
+
+/// Runs every prepared evaluation task with `library` read-only, and adds the results,
+/// tokens and cost to `record`: in-process in a fresh copy of its prepared world; on a served
+/// simulator, after saving its world and resetting it into the task's starting state, and
+/// restoring the saved world at the end, so learning goes on where it was.
+///
+/// On a live target the oracles judge the kube-rs snapshot, which has no true metrics: the
+/// tasks whose oracle needs them are judged by the model alone, and marked so.
 #[allow(clippy::too_many_arguments)] // The trial's shared pieces, passed apart to keep borrows simple.
 pub(crate) fn evaluate(
     config: &TrialConfig,
     model: &dyn LanguageModel,
     runtime: &tokio::runtime::Runtime,
     trace: &mut Trace,
-    prepared: &[Prepared],
+    evaluation: &mut Evaluation,
     library: &SkillLibrary,
     record: &mut RoundRecord,
     observer: &mut dyn Observer,
 ) -> Result<(), TrialError> {
+    let cx = Context {
+        config,
+        model,
+        runtime,
+        library,
+    };
     let round = record.round;
-    for Prepared { task, start } in prepared {
-        let (world, baseline, state) = match start {
-            Ok((world, baseline, state)) => (world.clone(), baseline, state.clone()),
-            Err(error) => {
-                record_setup_failure(trace, round, task, error, &mut record.eval);
-                continue;
-            }
-        };
-        let mut ops = SimulatorOps::new(world);
-        let spec = TaskSpec {
-            id: format!("eval-r{round}-{}", task.name),
-            description: task.task.clone(),
-            kind: task.kind(),
-            service: task.component.clone(),
-        };
-        let mut run = Run {
-            model,
-            runtime,
-            trace,
-            ops: &mut ops,
-            config,
-            trial: format!("seed-{}", config.seed),
-            round,
-            stage: Stage::Eval,
-            running_state: state,
-            tokens: Tokens::default(),
-            cost_usd: 0.0,
-        };
-        let execution = planner::execute(&mut run, &spec, library)?;
-        let (tokens, cost) = (run.tokens, run.cost_usd);
-        record.tokens.calls += tokens.calls;
-        record.tokens.prompt += tokens.prompt;
-        record.tokens.completion += tokens.completion;
-        record.cost_usd += cost;
-
-        let world = ops.world_mut();
-        if task.kind() == TaskKind::Action {
-            if task.oracle.reads_metrics() {
-                world.advance(SETTLE_BEFORE_JUDGING);
-            } else {
-                world.advance_until(SETTLE_BEFORE_JUDGING, rolled_out);
+    match evaluation {
+        Evaluation::InProcess(tasks) => {
+            for Prepared { task, start } in tasks.iter() {
+                match start {
+                    Ok(start) => {
+                        let (world, baseline, state) = start;
+                        in_process(
+                            &cx,
+                            trace,
+                            record,
+                            task,
+                            world.clone(),
+                            baseline,
+                            state.clone(),
+                        )?;
+                    }
+                    Err(error) => {
+                        record_setup_failure(
+                            trace,
+                            round,
+                            task,
+                            error.to_string(),
+                            &mut record.eval,
+                        );
+                    }
+                }
+                observer.task_done(&format!("round {round}: evaluation"));
             }
         }
-        let report = execution
-            .answer
-            .as_ref()
-            .map(|a| a.result.clone())
-            .unwrap_or_default();
-        let snapshot = Snapshot::of_world(world, &task.namespace, &task.component);
-        let oracle = eval_tasks::judge(task, &snapshot, baseline, &report);
-        trace.push(
-            round,
-            Stage::Eval,
-            world.clock().elapsed().0,
-            Event::EvalJudged {
-                round,
-                task: task.name.clone(),
-                oracle: oracle.clone(),
-                model: execution.verdict.clone(),
-            },
-        );
-        record.eval.push(EvalResult {
-            task: task.name.clone(),
-            oracle,
-            model: execution.verdict,
-        });
-        observer.task_done(&format!("round {round}: evaluation"));
+        Evaluation::Served {
+            ops,
+            epoch_ms,
+            tasks,
+        } => {
+            ops.save().map_err(live_error)?;
+            for Prepared { task, start } in tasks.iter() {
+                let refused = match start {
+                    Ok(setup) => served(&cx, trace, record, task, setup, ops, *epoch_ms)?,
+                    Err(error) => Some(error.to_string()),
+                };
+                if let Some(reason) = refused {
+                    record_setup_failure(trace, round, task, reason, &mut record.eval);
+                }
+                observer.task_done(&format!("round {round}: evaluation"));
+            }
+            ops.restore().map_err(live_error)?;
+        }
     }
     Ok(())
+}
+
+/// One evaluation in a copy of the task's prepared world.
+fn in_process(
+    cx: &Context<'_>,
+    trace: &mut Trace,
+    record: &mut RoundRecord,
+    task: &EvalTask,
+    world: World,
+    baseline: &Baseline,
+    state: RunningState,
+) -> Result<(), TrialError> {
+    let mut ops = SimulatorOps::new(world);
+    let answer = execute(cx, trace, record, task, &mut ops, state)?;
+    let world = ops.world_mut();
+    if task.kind() == TaskKind::Action {
+        if task.oracle.reads_metrics() {
+            world.advance(SETTLE_BEFORE_JUDGING);
+        } else {
+            world.advance_until(SETTLE_BEFORE_JUDGING, |w| {
+                rolled_out(w.state().deployments.values())
+            });
+        }
+    }
+    let snapshot = Snapshot::of_world(world, &task.namespace, &task.component);
+    let at = world.clock().elapsed().0;
+    judged(trace, record, task, &snapshot, baseline, answer, at);
+    Ok(())
+}
+
+/// One evaluation on a served simulator: reset into the task's starting state, then as
+/// in-process, with the kube-rs snapshot for the oracle. `Ok(Some(reason))` when the server
+/// refused the setup.
+fn served(
+    cx: &Context<'_>,
+    trace: &mut Trace,
+    record: &mut RoundRecord,
+    task: &EvalTask,
+    setup: &Setup,
+    ops: &mut LiveOps,
+    epoch_ms: i64,
+) -> Result<Option<String>, TrialError> {
+    match ops.reset(setup) {
+        Ok(()) => {}
+        Err(LiveError::Setup { message }) => return Ok(Some(message)),
+        Err(error) => return Err(live_error(error)),
+    }
+    let baseline = Baseline::take(&ops.snapshot().map_err(live_error)?);
+    let state = gather(cx.config, ops)?;
+    let answer = execute(cx, trace, record, task, ops, state)?;
+    if task.kind() == TaskKind::Action {
+        if task.oracle.reads_metrics() {
+            ops.let_pass(SETTLE_BEFORE_JUDGING)
+        } else {
+            ops.settle_until(SETTLE_BEFORE_JUDGING, |s| {
+                rolled_out(s.deployments.values())
+            })
+            .map(drop)
+        }
+        .map_err(live_error)?;
+    }
+    let snapshot = ops.snapshot().map_err(live_error)?;
+    let at = snapshot.now.as_millisecond() - epoch_ms;
+    judged(trace, record, task, &snapshot, &baseline, answer, at);
+    Ok(None)
+}
+
+/// The planner's run of `task` on `ops`; adds its tokens and cost to `record` and answers the
+/// manager's report and the model's verdict.
+fn execute(
+    cx: &Context<'_>,
+    trace: &mut Trace,
+    record: &mut RoundRecord,
+    task: &EvalTask,
+    ops: &mut dyn Operations,
+    running_state: RunningState,
+) -> Result<(ResultFields, Verdict), TrialError> {
+    let round = record.round;
+    let spec = TaskSpec {
+        id: format!("eval-r{round}-{}", task.name),
+        description: task.task.clone(),
+        kind: task.kind(),
+        service: task.component.clone(),
+    };
+    let mut run = Run {
+        model: cx.model,
+        runtime: cx.runtime,
+        trace,
+        ops,
+        config: cx.config,
+        trial: format!("seed-{}", cx.config.seed),
+        round,
+        stage: Stage::Eval,
+        running_state,
+        tokens: Tokens::default(),
+        cost_usd: 0.0,
+    };
+    let execution = planner::execute(&mut run, &spec, cx.library)?;
+    let (tokens, cost) = (run.tokens, run.cost_usd);
+    record.tokens.calls += tokens.calls;
+    record.tokens.prompt += tokens.prompt;
+    record.tokens.completion += tokens.completion;
+    record.cost_usd += cost;
+    let report = execution
+        .answer
+        .as_ref()
+        .map(|a| a.result.clone())
+        .unwrap_or_default();
+    Ok((report, execution.verdict))
+}
+
+/// Judges `task` over `snapshot` and records the verdicts at `at` (virtual milliseconds).
+fn judged(
+    trace: &mut Trace,
+    record: &mut RoundRecord,
+    task: &EvalTask,
+    snapshot: &Snapshot,
+    baseline: &Baseline,
+    (report, model): (ResultFields, Verdict),
+    at: i64,
+) {
+    let round = record.round;
+    let judgement = eval_tasks::judge(task, snapshot, baseline, &report);
+    trace.push(
+        round,
+        Stage::Eval,
+        at,
+        Event::EvalJudged {
+            round,
+            task: task.name.clone(),
+            oracle: judgement.verdict.clone(),
+            model: model.clone(),
+            judged_by: judgement.by,
+        },
+    );
+    record.eval.push(EvalResult {
+        task: task.name.clone(),
+        oracle: judgement.verdict,
+        model,
+        judged_by: judgement.by,
+    });
 }
 
 fn record_setup_failure(
     trace: &mut Trace,
     round: u32,
     task: &EvalTask,
-    error: &SetupError,
+    reason: String,
     results: &mut Vec<EvalResult>,
 ) {
     let oracle = Verdict {
         success: false,
-        reason: error.to_string(),
+        reason,
     };
     let model = Verdict {
         success: false,
@@ -189,11 +377,13 @@ fn record_setup_failure(
             task: task.name.clone(),
             oracle: oracle.clone(),
             model: model.clone(),
+            judged_by: JudgedBy::Oracle,
         },
     );
     results.push(EvalResult {
         task: task.name.clone(),
         oracle,
         model,
+        judged_by: JudgedBy::Oracle,
     });
 }

@@ -2,23 +2,25 @@
 
 use crate::trial::TrialRecord;
 
-/// The header of `rounds.csv`; `verdict_agreement` counts evaluation tasks on which the
-/// model's verdict agreed with the oracle's.
-pub const CSV_HEADER: &str = "round,command_skills,reflection_skills,configuration_skills,learn_tasks,learn_successes,eval_tasks,eval_successes,eval_success_rate,verdict_agreement,calls,prompt_tokens,completion_tokens,cost_usd";
+/// The header of `rounds.csv`; `verdict_agreement` counts evaluation tasks judged by their
+/// oracle on which the model's verdict agreed with the oracle's, and `eval_model_judged` the
+/// evaluation tasks whose success only the model judged (metric tasks on a live cluster).
+pub const CSV_HEADER: &str = "round,command_skills,reflection_skills,configuration_skills,learn_tasks,learn_successes,eval_tasks,eval_successes,eval_success_rate,verdict_agreement,calls,prompt_tokens,completion_tokens,cost_usd,eval_model_judged";
 
 /// `rounds.csv`: one line per round, round 0 being the evaluation before learning.
 pub fn rounds_csv(record: &TrialRecord) -> String {
     let mut out = format!("{CSV_HEADER}\n");
     for r in &record.rounds {
-        let eval_successes = r.eval.iter().filter(|e| e.oracle.success).count();
-        // How often the model's own verdict agreed with the oracle's.
+        let eval_successes = r.eval.iter().filter(|e| e.success()).count();
+        // How often the model's own verdict agreed with the oracle's, where the oracle judged.
         let agreement = r
             .eval
             .iter()
-            .filter(|e| e.oracle.success == e.model.success)
+            .filter(|e| e.judged_by.is_oracle() && e.oracle.success == e.model.success)
             .count();
+        let model_judged = r.eval.iter().filter(|e| !e.judged_by.is_oracle()).count();
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{:.4},{},{},{},{},{:.6}\n",
+            "{},{},{},{},{},{},{},{},{:.4},{},{},{},{},{:.6},{}\n",
             r.round,
             r.skills.command,
             r.skills.reflection,
@@ -32,7 +34,8 @@ pub fn rounds_csv(record: &TrialRecord) -> String {
             r.tokens.calls,
             r.tokens.prompt,
             r.tokens.completion,
-            r.cost_usd
+            r.cost_usd,
+            model_judged
         ));
     }
     out
@@ -45,7 +48,7 @@ pub fn summary_table(record: &TrialRecord) -> String {
         "round", "command", "reflection", "configuration", "learned", "eval", "tokens", "cost $"
     );
     for r in &record.rounds {
-        let eval_successes = r.eval.iter().filter(|e| e.oracle.success).count();
+        let eval_successes = r.eval.iter().filter(|e| e.success()).count();
         out.push_str(&format!(
             "{:>5}  {:>7} {:>10} {:>13}  {:>8}  {:>9}  {:>9}  {:>9.4}\n",
             r.round,

@@ -275,7 +275,7 @@ pub fn summarize(ablation: &str, record: &TrialRecord) -> TrialSummary {
             let prometheus = learned_by(r.round, CommandKind::Prometheus);
             RoundSummary {
                 round: r.round,
-                eval_passed: r.eval.iter().filter(|e| e.oracle.success).count() as u32,
+                eval_passed: r.eval.iter().filter(|e| e.success()).count() as u32,
                 eval_tasks: r.eval.len() as u32,
                 skills: SkillsByKind {
                     kubectl,

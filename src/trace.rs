@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::eval_tasks::JudgedBy;
 use crate::llm::Role;
 use crate::llm::protocol::{SkillKind, TaskKind, Verdict};
 
@@ -182,6 +183,9 @@ pub enum Event {
         oracle: Verdict,
         /// The model's own verdict, recorded beside it.
         model: Verdict,
+        /// Who decided the task's success; left out when the oracle did.
+        #[serde(default, skip_serializing_if = "JudgedBy::is_oracle")]
+        judged_by: JudgedBy,
     },
     /// A round ended.
     RoundFinished {

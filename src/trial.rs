@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Env, TrialConfig};
 use crate::curator;
 use crate::curriculum::{self, Outcome};
-use crate::eval_tasks::{self, EvalTask, EvalTaskError};
+use crate::eval_tasks::{self, EvalTask, EvalTaskError, JudgedBy};
 use crate::llm::protocol::{SkillKind, TaskKind, Verdict};
 use crate::llm::{BackendSpec, CostMeter, LanguageModel, LlmError, Metered, SpecError};
 use crate::ops::{LiveOps, Operations, OpsError, OpsRecorder, OpsReplayer, SimulatorOps};
@@ -65,9 +65,9 @@ pub enum TrialError {
         "operations replay needs evaluation off (evaluate = false): oracles judge the true state of a simulated world"
     )]
     ReplayNeedsNoEvaluation,
-    /// A live cluster has no copy to set evaluation tasks up in.
+    /// A real cluster cannot be put into each evaluation task's starting state.
     #[error(
-        "evaluation on a live cluster is not supported: set evaluate = false or pass --no-evaluate (the evaluation tasks inject faults into fresh copies of a simulated world)"
+        "evaluation on a real cluster is not supported: the evaluation tasks start from the scenario's world with faults injected, which a real cluster cannot be reset into; set evaluate = false or pass --no-evaluate, or evaluate against a served simulator ([live] clock = \"simulator\")"
     )]
     LiveNeedsNoEvaluation,
     /// The live backend cannot reach its cluster or Prometheus.
@@ -139,6 +139,21 @@ pub struct EvalResult {
     pub oracle: Verdict,
     /// The model's own verdict.
     pub model: Verdict,
+    /// Who decides [`EvalResult::success`]: the oracle, or the model alone where the oracle
+    /// needs ground truth the world cannot give (a live cluster's metrics). Left out of
+    /// records when it is the oracle.
+    #[serde(default, skip_serializing_if = "JudgedBy::is_oracle")]
+    pub judged_by: JudgedBy,
+}
+
+impl EvalResult {
+    /// Whether the task succeeded, by whoever judges it.
+    pub fn success(&self) -> bool {
+        match self.judged_by {
+            JudgedBy::Oracle => self.oracle.success,
+            JudgedBy::Model => self.model.success,
+        }
+    }
 }
 
 /// One round: its learning tasks, the library after it, and the evaluation after it.
@@ -169,7 +184,7 @@ impl RoundRecord {
         if self.eval.is_empty() {
             return 0.0;
         }
-        self.eval.iter().filter(|e| e.oracle.success).count() as f64 / self.eval.len() as f64
+        self.eval.iter().filter(|e| e.success()).count() as f64 / self.eval.len() as f64
     }
 }
 
@@ -385,7 +400,7 @@ fn run(
             },
         );
 
-        let prepared = crate::evaluation::prepare(config, base, &tasks)?;
+        let mut prepared = crate::evaluation::prepare(config, base, &tasks)?;
         let mut round0 = RoundRecord {
             round: 0,
             learn: Vec::new(),
@@ -399,7 +414,7 @@ fn run(
             model,
             &runtime,
             &mut trace,
-            &prepared,
+            &mut prepared,
             store.library(),
             &mut round0,
             observer,
@@ -481,7 +496,7 @@ fn run(
                 model,
                 &runtime,
                 &mut trace,
-                &prepared,
+                &mut prepared,
                 store.library(),
                 &mut record,
                 observer,
@@ -538,15 +553,10 @@ fn learning_ops(config: &TrialConfig, base: &World) -> Result<Box<dyn Operations
     let backend: Box<dyn Operations> = match config.env {
         Env::Sim => Box::new(SimulatorOps::new(base.clone())),
         Env::Live => {
-            // TODO: evaluation on a live target. The pieces exist: `LiveOps::snapshot` fills
-            // the oracles' `Snapshot` through kube-rs (no ground truth, so metric oracles say
-            // the model judged alone), and `LiveOps::reset` with `eval_tasks::plan` puts a
-            // served simulator in a task's starting state (`POST /sim/v1/reset`). Not wired:
-            // the served world is the learning world too, so a reset per evaluation task
-            // loses the learning state the in-process trial keeps (the server needs a save
-            // and restore of its world around evaluation), and on a real cluster the setups
-            // can only run in sequence without a reset.
-            if config.evaluate {
+            // Evaluation resets the target into each task's starting state
+            // (`crate::evaluation`): a served simulator can, a real cluster cannot. Refused
+            // here, before anything runs.
+            if config.evaluate && config.live.clock != crate::ops::LiveClock::Simulator {
                 return Err(TrialError::LiveNeedsNoEvaluation);
             }
             let live = LiveOps::connect(&config.live)

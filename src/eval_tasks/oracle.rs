@@ -283,15 +283,59 @@ fn cpu_limit_cores(deployment: &Deployment) -> Option<f64> {
     Some(quantity.milli_value() as f64 / 1000.0)
 }
 
+/// Who decides whether an evaluation task succeeded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JudgedBy {
+    /// The oracle, over the world's objects and (in a simulator) its true metrics.
+    #[default]
+    Oracle,
+    /// The model alone: the oracle needs true metrics, which only a simulated world has, and
+    /// the snapshot came from a live cluster. The oracle's verdict then only says why.
+    Model,
+}
+
+impl JudgedBy {
+    /// Whether the oracle decides (the default, left out of records).
+    pub fn is_oracle(&self) -> bool {
+        *self == JudgedBy::Oracle
+    }
+}
+
+/// An oracle's verdict and who decides the task's success with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    /// The oracle's verdict; when [`Judgement::by`] is [`JudgedBy::Model`], a failure whose
+    /// reason says the ground truth is missing.
+    pub verdict: Verdict,
+    /// Who decides.
+    pub by: JudgedBy,
+}
+
 /// Judges `task` over the world after the agents finished; `report` is the manager's combined
 /// result, used only by oracles that judge a report.
 ///
-/// An oracle that needs true metrics fails with a reason that says so when `snapshot` has none.
+/// An oracle that needs true metrics when `snapshot` has none (a live cluster) fails with a
+/// reason that says so, and the judgement is left to the model ([`JudgedBy::Model`]); an
+/// oracle that fails for a reason it can see itself (the deployment is gone, the report has
+/// no value) still decides.
 pub fn judge(
     task: &EvalTask,
     snapshot: &Snapshot,
     baseline: &Baseline,
     report: &ResultFields,
+) -> Judgement {
+    let mut by = JudgedBy::Oracle;
+    let verdict = assess(task, snapshot, baseline, report, &mut by);
+    Judgement { verdict, by }
+}
+
+fn assess(
+    task: &EvalTask,
+    snapshot: &Snapshot,
+    baseline: &Baseline,
+    report: &ResultFields,
+    by: &mut JudgedBy,
 ) -> Verdict {
     let key = ObjectKey::new(task.namespace.clone(), task.component.clone());
     let Some(deployment) = snapshot.deployments.get(&key) else {
@@ -426,7 +470,10 @@ pub fn judge(
                 return verdict(false, format!("the report has no {metric:?} value"));
             };
             match true_metric(snapshot, *metric) {
-                Err(why) => verdict(false, format!("reported {reported}; {why}")),
+                Err(why) => {
+                    *by = JudgedBy::Model;
+                    verdict(false, format!("reported {reported}; {why}"))
+                }
                 Ok(None) => verdict(
                     false,
                     format!(
@@ -448,7 +495,10 @@ pub fn judge(
         }
         Oracle::LatencyBelow { seconds } => {
             match true_metric(snapshot, Metric::P99LatencySeconds) {
-                Err(why) => verdict(false, why),
+                Err(why) => {
+                    *by = JudgedBy::Model;
+                    verdict(false, why)
+                }
                 Ok(None) => verdict(false, "no ground truth for latency in this simulator"),
                 Ok(Some(p99)) => verdict(
                     p99 < *seconds && all_ready,
@@ -458,7 +508,10 @@ pub fn judge(
         }
         Oracle::CpuBelowLimit { fraction } => {
             let cores = match true_metric(snapshot, Metric::CpuCores) {
-                Err(why) => return verdict(false, why),
+                Err(why) => {
+                    *by = JudgedBy::Model;
+                    return verdict(false, why);
+                }
                 Ok(cores) => cores.unwrap_or(0.0),
             };
             let Some(limit) = cpu_limit_cores(deployment) else {
@@ -499,12 +552,13 @@ mod tests {
         let baseline = Baseline::take(&snapshot);
         let report: ResultFields = serde_json::from_str(r#"{"healthy": true}"#).unwrap();
         let with_truth = judge(&healthy, &snapshot, &baseline, &report);
+        assert_eq!(with_truth.by, JudgedBy::Oracle);
 
         // A live cluster's snapshot: the same objects, no true metrics.
         snapshot.truth = None;
         let without = judge(&healthy, &snapshot, &baseline, &report);
         assert_eq!(without, with_truth);
-        assert!(without.success, "{}", without.reason);
+        assert!(without.verdict.success, "{}", without.verdict.reason);
 
         let metric = super::super::embedded_sock_shop()
             .into_iter()
@@ -512,12 +566,18 @@ mod tests {
             .unwrap();
         let report: ResultFields =
             serde_json::from_str(r#"{"p99_latency_seconds": 0.1, "cpu_cores": 0.1}"#).unwrap();
-        let verdict = judge(&metric, &snapshot, &baseline, &report);
-        assert!(!verdict.success);
+        let judged = judge(&metric, &snapshot, &baseline, &report);
+        assert_eq!(judged.by, JudgedBy::Model);
+        assert!(!judged.verdict.success);
         assert!(
-            verdict.reason.contains("only the model can judge"),
+            judged.verdict.reason.contains("only the model can judge"),
             "{}",
-            verdict.reason
+            judged.verdict.reason
         );
+
+        // A failure the oracle sees without ground truth is still the oracle's.
+        let judged = judge(&metric, &snapshot, &baseline, &ResultFields::default());
+        assert_eq!(judged.by, JudgedBy::Oracle);
+        assert!(!judged.verdict.success);
     }
 }

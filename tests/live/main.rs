@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use odyssey::TrialConfig;
 use odyssey::config::Env;
-use odyssey::eval_tasks::Snapshot;
+use odyssey::eval_tasks::{JudgedBy, Snapshot};
 use odyssey::ops::{
     LiveClock, LiveConfig, LiveOps, Operations, OpsError, OpsOutput, OpsRequest, SimulatorOps,
 };
@@ -333,6 +333,155 @@ fn a_reset_restores_the_start_and_a_failing_setup_says_what_failed() {
     .unwrap();
     let err = wall.reset(&Setup::default()).unwrap_err().to_string();
     assert!(err.contains("only a served simulator"), "{err}");
+}
+
+/// `save` keeps the served world, clock included, and `restore` brings it back however the
+/// world changed in between (a reset included), as often as asked; restoring with nothing
+/// saved is refused.
+#[test]
+fn save_and_restore_bring_back_the_served_world_and_its_clock() {
+    let (kubectl, curl) = binaries();
+    let served = Served::start();
+    let mut live = LiveOps::connect(&served.live(&kubectl, &curl)).unwrap();
+    let err = format!("{:#}", anyhow::Error::from(live.restore().unwrap_err()));
+    assert!(
+        err.contains("409") && err.contains("nothing to restore"),
+        "{err}"
+    );
+
+    live.execute(&OpsRequest::Command(
+        "kubectl scale deployment carts --replicas=3 -n sock-shop".to_owned(),
+    ))
+    .unwrap();
+    live.let_pass(odyssey::simulator::Millis(30_000)).unwrap();
+    let kept = live.snapshot().unwrap();
+    live.save().unwrap();
+    for _ in 0..2 {
+        live.reset(&Setup::default()).unwrap();
+        assert_ne!(live.snapshot().unwrap(), kept);
+        live.restore().unwrap();
+        assert_eq!(live.snapshot().unwrap(), kept);
+    }
+
+    let wall = LiveOps::connect(&LiveConfig {
+        clock: LiveClock::Wall,
+        ..served.live(&kubectl, &curl)
+    })
+    .unwrap();
+    let err = wall.save().unwrap_err().to_string();
+    assert!(err.contains("only a served simulator"), "{err}");
+}
+
+/// A trial that evaluates on the served simulator: every evaluation task is reset into its
+/// starting state on the server, run through the real kubectl, and judged over the kube-rs
+/// snapshot. Object oracles give the in-process verdicts; metric oracles have no ground truth
+/// there, so those tasks are judged by the model alone and marked so; learning goes on in the
+/// world it left (the same learning verdicts and library as in-process).
+#[test]
+fn a_trial_evaluates_on_the_served_world_and_marks_the_tasks_only_the_model_judged() {
+    let (kubectl, curl) = binaries();
+    let served = Served::start();
+    let rounds = TrialConfig {
+        evaluate: true,
+        rounds: 1,
+        ..trial_config()
+    };
+    let live_config = TrialConfig {
+        env: Env::Live,
+        live: served.live(&kubectl, &curl),
+        ..rounds.clone()
+    };
+    let sim_config = TrialConfig {
+        policy: live_config.effective_policy(),
+        ..rounds
+    };
+    let out = served.dir.path().join("evaluated");
+    let live = odyssey::trial::run_trial_with(
+        &live_config,
+        live_config.build_model().unwrap().as_ref(),
+        Some(&out),
+        &mut odyssey::trial::Quiet,
+    )
+    .unwrap();
+    let sim = run_trial(&sim_config, sim_config.build_model().unwrap().as_ref()).unwrap();
+    if let Some((a, b)) = first_different_command(&live, &sim) {
+        println!("first command whose output differs:\n--- live:\n{a}\n--- in-process:\n{b}");
+    }
+
+    let tasks = odyssey::eval_tasks::embedded_sock_shop();
+    let (mut by_oracle, mut by_model) = (0, 0);
+    assert_eq!(live.rounds.len(), sim.rounds.len());
+    for (l, s) in live.rounds.iter().zip(&sim.rounds) {
+        assert_eq!(l.eval.len(), tasks.len(), "round {}", l.round);
+        assert_eq!(l.eval.len(), s.eval.len(), "round {}", l.round);
+        for ((le, se), task) in l.eval.iter().zip(&s.eval).zip(&tasks) {
+            let at = format!("round {} {}", l.round, le.task);
+            assert_eq!(le.task, se.task, "{at}");
+            assert_eq!(le.model, se.model, "{at}: the model's verdicts differ");
+            assert_eq!(se.judged_by, JudgedBy::Oracle, "{at}");
+            match le.judged_by {
+                // Without true metrics only the model can judge; the oracle says why.
+                JudgedBy::Model => {
+                    assert!(task.oracle.reads_metrics(), "{at}");
+                    assert!(
+                        le.oracle.reason.contains("no ground truth"),
+                        "{at}: {}",
+                        le.oracle.reason
+                    );
+                    assert_eq!(le.success(), le.model.success, "{at}");
+                    by_model += 1;
+                }
+                // Object oracles, and metric oracles that fail on what they can see (a
+                // report without the value), judge as in-process.
+                JudgedBy::Oracle => {
+                    assert!(
+                        !task.oracle.reads_metrics() || !se.oracle.success,
+                        "{at}: {}",
+                        le.oracle.reason
+                    );
+                    assert_eq!(le.oracle, se.oracle, "{at}: the oracles' verdicts differ");
+                    by_oracle += 1;
+                }
+            }
+        }
+    }
+    println!(
+        "evaluation on the served world: {by_oracle} judged by the oracle as in-process, {by_model} by the model alone; success after round 1: live {:.3}, in-process {:.3}",
+        live.rounds[1].eval_success_rate(),
+        sim.rounds[1].eval_success_rate()
+    );
+    assert!(by_oracle > 0 && by_model > 0);
+
+    // Learning went on in the world evaluation left.
+    let learned = |r: &odyssey::TrialRecord| {
+        r.rounds
+            .iter()
+            .flat_map(|round| round.learn.iter())
+            .map(|t| format!("{} {}", t.id, t.success))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(learned(&live), learned(&sim));
+    assert_eq!(live.library, sim.library);
+
+    // The records say who judged: the trace and rounds.csv.
+    let trace = std::fs::read_to_string(out.join("trace.jsonl")).unwrap();
+    assert_eq!(
+        trace.matches(r#""judged_by":"model""#).count(),
+        by_model,
+        "trace.jsonl marks every task the model alone judged"
+    );
+    let csv = std::fs::read_to_string(out.join("rounds.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let column = header
+        .iter()
+        .position(|h| *h == "eval_model_judged")
+        .unwrap();
+    let marked: usize = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(column).unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(marked, by_model);
 }
 
 /// `snapshot` with its objects as the API server sends them: Kubernetes writes times in
@@ -727,14 +876,20 @@ fn harness_faults_stop_the_trial_with_what_is_wrong() {
         assert!(message.contains(says), "{what}: {message}");
     }
 
+    // A real cluster (the wall clock) cannot be reset into the evaluation tasks' starting
+    // states: refused before anything runs.
     let evaluating = TrialConfig {
         env: Env::Live,
-        live: served.live(&kubectl, &curl),
+        live: LiveConfig {
+            clock: LiveClock::Wall,
+            ..served.live(&kubectl, &curl)
+        },
         evaluate: true,
         ..trial_config()
     };
     let err = run_trial(&evaluating, evaluating.build_model().unwrap().as_ref()).unwrap_err();
     assert!(matches!(err, TrialError::LiveNeedsNoEvaluation), "{err}");
+    assert!(err.to_string().contains("--no-evaluate"), "{err}");
 }
 
 #[test]

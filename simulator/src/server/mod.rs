@@ -25,6 +25,13 @@
 //! line without the latency that [`World::kubectl`] adds); the conformance test does both
 //! sides that way.
 //!
+//! # The harness's endpoints
+//! Beside the two APIs, the Kubernetes address answers `POST /sim/v1/advance` (time passes),
+//! `POST /sim/v1/reset` (the world serving began with, then a task's setup), and
+//! `POST /sim/v1/save` / `POST /sim/v1/restore` (keep the world, clock included, and bring it
+//! back), which is how a harness evaluates tasks in their own starting states and then goes on
+//! learning in the world it left. One world is kept at a time.
+//!
 //! No client's wall clock enters the world either: the `kubectl.kubernetes.io/restartedAt`
 //! stamp that `kubectl rollout restart` sends from its own clock is replaced by the virtual
 //! now, the stamp the in-process `rollout restart` writes.
@@ -205,6 +212,9 @@ struct AppState {
     world: SharedWorld,
     /// The world as it was when serving began, which `/sim/v1/reset` restores.
     start: Arc<World>,
+    /// The world `/sim/v1/save` kept, which `/sim/v1/restore` brings back. Locked only while
+    /// the world's lock is held, so the two are always taken in that order.
+    saved: Arc<Mutex<Option<World>>>,
     limits: Limits,
 }
 
@@ -268,6 +278,7 @@ pub async fn serve(
     let state = AppState {
         world,
         start,
+        saved: Arc::new(Mutex::new(None)),
         limits,
     };
 
@@ -356,6 +367,12 @@ async fn kube_handler(State(app): State<AppState>, req: Request) -> Response {
             advance(&mut world, &req)
         } else if req.path == "/sim/v1/reset" {
             reset(&mut world, &app.start, &req)
+        } else if req.path == "/sim/v1/save" || req.path == "/sim/v1/restore" {
+            let mut saved = app
+                .saved
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            save_or_restore(&mut world, &mut saved, &req)
         } else {
             kubernetes::handle(&mut world, &req)
         }
@@ -417,6 +434,36 @@ fn reset(world: &mut World, start: &World, req: &ApiRequest) -> Reply {
         ),
         Err(e) => status::status(422, "Invalid", &e.to_string(), None),
     }
+}
+
+/// `POST /sim/v1/save` keeps a copy of the world as it is (replacing any kept before);
+/// `POST /sim/v1/restore` makes the world that copy again, clock included, and keeps the copy
+/// (so it can be restored again). Both answer the virtual now; restoring with nothing saved
+/// answers 409. A harness saves its learning world before evaluation tasks reset the world
+/// into their starting states, and restores it after them.
+fn save_or_restore(world: &mut World, saved: &mut Option<World>, req: &ApiRequest) -> Reply {
+    if req.method != "POST" {
+        return status::method_not_allowed(&req.method);
+    }
+    if req.path == "/sim/v1/save" {
+        *saved = Some(world.clone());
+    } else {
+        match saved {
+            Some(kept) => *world = kept.clone(),
+            None => {
+                return status::status(
+                    409,
+                    "Conflict",
+                    "nothing to restore: POST /sim/v1/save first",
+                    None,
+                );
+            }
+        }
+    }
+    Reply::json(
+        200,
+        &serde_json::json!({"now": world.clock().now().to_string()}),
+    )
 }
 
 async fn prom_handler(State(app): State<AppState>, req: Request) -> Response {

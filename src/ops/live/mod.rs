@@ -33,10 +33,12 @@
 //!
 //! # Known gaps
 //! - The agent reads state through kubectl only (the running state's own commands); kube-rs
-//!   reads it for the harness ([`LiveOps::snapshot`], the oracles' `Snapshot`), and
-//!   [`LiveOps::reset`] puts a served simulator in a task's starting state. The trial does
-//!   not evaluate on a live target yet: a reset would lose the learning world, which is the
-//!   same served world (see `crate::trial`).
+//!   reads it for the harness ([`LiveOps::snapshot`], the oracles' `Snapshot`).
+//! - Evaluation needs each task's starting state: on a served simulator, [`LiveOps::save`]
+//!   keeps the learning world, [`LiveOps::reset`] sets each task up, [`LiveOps::restore`]
+//!   brings the learning world back (`crate::evaluation`). A real cluster cannot be put into
+//!   a task's starting state (the faults need a chaos tool, a reset needs a redeploy), so a
+//!   trial on one runs with evaluation off.
 //! - curl is connected to Prometheus for the in-cluster DNS names in
 //!   [`LiveConfig::prometheus_hosts`]; the service's cluster IP and the node port, which the
 //!   simulator also answers on, are not mapped and fail to connect.
@@ -181,9 +183,18 @@ pub enum LiveError {
     /// The API server's state cannot be read through kube-rs.
     #[error("live backend: cannot read the cluster's state")]
     Kube(#[from] KubeError),
-    /// The simulator's clock cannot be moved.
-    #[error("live backend: the simulator's clock at {url} did not move")]
+    /// The served simulator refused a task's setup (`422`): what failed, as the server said.
+    #[error("live backend: the served simulator refused the setup (status 422): {message}")]
+    Setup {
+        /// The server's `Status` body.
+        message: String,
+    },
+    /// A served simulator's harness endpoint (clock, reset, save, restore) did not answer as
+    /// it should.
+    #[error("live backend: the served simulator could not {action} ({url})")]
     Clock {
+        /// What was asked: "move its clock", "reset its world", ...
+        action: &'static str,
         /// The advance endpoint.
         url: String,
         /// The cause.
@@ -389,31 +400,106 @@ impl LiveOps {
     /// reset, and says so.
     ///
     /// # Errors
-    /// [`LiveError::Config`] on a wall clock, [`LiveError::Clock`] when the server does not
-    /// answer or refuses the setup.
+    /// [`LiveError::Config`] on a wall clock, [`LiveError::Setup`] when the server refuses
+    /// the setup (the world is then reset and part-way set up), [`LiveError::Clock`] when it
+    /// does not answer.
     pub fn reset(&self, setup: &crate::simulator::setup::Setup) -> Result<(), LiveError> {
-        if self.config.clock != LiveClock::Simulator {
-            return Err(LiveError::Config(
-                "only a served simulator (clock = \"simulator\") can be reset into a task's starting state".to_owned(),
-            ));
-        }
-        let url = format!("{}/sim/v1/reset", self.server);
-        let fail = |source: Box<dyn std::error::Error + Send + Sync>| LiveError::Clock {
-            url: url.clone(),
-            source,
+        let body = serde_json::to_string(setup).map_err(|e| LiveError::Clock {
+            action: "reset its world",
+            url: format!("{}/sim/v1/reset", self.server),
+            source: Box::new(e),
+        })?;
+        self.sim_post(WorldCall::Reset, &body).map(drop)
+    }
+
+    /// Keeps a copy of the served simulator's world, clock included (`POST /sim/v1/save`),
+    /// replacing the copy kept before.
+    ///
+    /// # Errors
+    /// [`LiveError::Config`] on a wall clock, [`LiveError::Clock`] when the server does not
+    /// answer.
+    pub fn save(&self) -> Result<(), LiveError> {
+        self.sim_post(WorldCall::Save, "").map(drop)
+    }
+
+    /// Makes the served simulator's world the copy [`LiveOps::save`] kept
+    /// (`POST /sim/v1/restore`).
+    ///
+    /// # Errors
+    /// [`LiveError::Config`] on a wall clock, [`LiveError::Clock`] when the server does not
+    /// answer or has nothing saved.
+    pub fn restore(&self) -> Result<(), LiveError> {
+        self.sim_post(WorldCall::Restore, "").map(drop)
+    }
+
+    /// `POST /sim/v1/{reset,save,restore}` with `body` on a served simulator; the answer's
+    /// body.
+    fn sim_post(&self, call: WorldCall, body: &str) -> Result<String, LiveError> {
+        let (endpoint, action) = match call {
+            WorldCall::Reset => ("reset", "reset its world"),
+            WorldCall::Save => ("save", "save its world"),
+            WorldCall::Restore => ("restore", "restore its world"),
         };
-        let body = serde_json::to_string(setup).map_err(|e| fail(Box::new(e)))?;
+        if self.config.clock != LiveClock::Simulator {
+            return Err(LiveError::Config(format!(
+                "only a served simulator (clock = \"simulator\") can {action}; a real cluster cannot be put into a task's starting state"
+            )));
+        }
+        let url = format!("{}/sim/v1/{endpoint}", self.server);
         let timeout = Duration::from_secs(self.config.timeout_secs.max(60));
         let answer = self
             .http
-            .request("POST", &url, &body, timeout, 64 * 1024)
-            .map_err(|e| fail(Box::new(e)))?;
-        if answer.status != 200 {
-            return Err(fail(
-                format!("status {}: {}", answer.status, answer.body.trim()).into(),
-            ));
+            .request("POST", &url, body, timeout, 64 * 1024)
+            .map_err(|e| LiveError::Clock {
+                action,
+                url: url.clone(),
+                source: Box::new(e),
+            })?;
+        match answer.status {
+            200 => Ok(answer.body),
+            422 => Err(LiveError::Setup {
+                message: answer.body.trim().to_owned(),
+            }),
+            status => Err(LiveError::Clock {
+                action,
+                url,
+                source: format!("status {status}: {}", answer.body.trim()).into(),
+            }),
         }
-        Ok(())
+    }
+
+    /// Lets `d` pass, as [`Operations::execute`] does for `sleep`: on a served simulator's
+    /// virtual clock, or on the wall clock up to [`LiveConfig::max_sleep_secs`].
+    ///
+    /// # Errors
+    /// [`LiveError::Clock`] when the simulator's clock does not move.
+    pub fn let_pass(&self, d: Millis) -> Result<(), LiveError> {
+        self.pass(d)
+    }
+
+    /// Lets time pass a second at a time, at most `limit`, until `done` holds for the
+    /// cluster's snapshot; whether it held. The served counterpart of
+    /// [`crate::simulator::World::advance_until`], step for step.
+    ///
+    /// # Errors
+    /// [`LiveError`] when a snapshot cannot be taken or the clock does not move.
+    pub fn settle_until(
+        &self,
+        limit: Millis,
+        mut done: impl FnMut(&crate::eval_tasks::Snapshot) -> bool,
+    ) -> Result<bool, LiveError> {
+        let mut left = limit;
+        loop {
+            if done(&self.snapshot()?) {
+                return Ok(true);
+            }
+            if left.0 <= 0 {
+                return Ok(false);
+            }
+            let step = Millis(1000.min(left.0));
+            self.pass(step)?;
+            left = Millis(left.0 - step.0);
+        }
     }
 
     /// The served simulator's virtual now, from a zero advance.
@@ -424,6 +510,7 @@ impl LiveOps {
             .ok()
             .and_then(|v| v.get("now")?.as_str()?.parse().ok())
             .ok_or_else(|| LiveError::Clock {
+                action: "move its clock",
                 url,
                 source: format!("the answer names no instant: {}", body.trim()).into(),
             })
@@ -433,6 +520,7 @@ impl LiveOps {
     fn advance(&self, d: Millis) -> Result<String, LiveError> {
         let url = format!("{}/sim/v1/advance?milliseconds={}", self.server, d.0);
         let clock = |source: Box<dyn std::error::Error + Send + Sync>| LiveError::Clock {
+            action: "move its clock",
             url: url.clone(),
             source,
         };
@@ -520,6 +608,14 @@ impl LiveOps {
             }),
         }
     }
+}
+
+/// What a harness asks of a served simulator's world.
+#[derive(Debug, Clone, Copy)]
+enum WorldCall {
+    Reset,
+    Save,
+    Restore,
 }
 
 fn bounds(config: &LiveConfig) -> process::Bounds {
