@@ -45,10 +45,10 @@ pub(crate) struct Bounds {
 
 /// Runs `program` with `args` and the environment of this process minus `remove_env`.
 ///
-/// # Caveats
-/// Only the child is killed at the deadline. A grandchild that inherited its pipes (a
-/// kubeconfig `exec` credential plugin that forks) keeps them open, and this call waits for it
-/// to close them; the fix is to start the child in its own process group and kill the group.
+/// On Unix the child leads a process group of its own, and at the deadline the whole group
+/// is killed: a grandchild that inherited the pipes (a kubeconfig `exec` credential plugin
+/// that forks) dies with it instead of holding the output open. A grandchild that left the
+/// group (`setsid`) is out of reach, and this call waits for it to close the pipes.
 ///
 /// # Errors
 /// [`SpawnError`] when the program cannot be started (missing, not executable).
@@ -66,6 +66,11 @@ pub(crate) fn run(
         .stderr(Stdio::piped());
     for name in remove_env {
         command.env_remove(name);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
     }
     let mut child = command.spawn().map_err(|source| SpawnError {
         program: program.to_owned(),
@@ -100,7 +105,7 @@ fn wait(child: &mut Child, timeout: Duration) -> (i32, bool) {
         match child.try_wait() {
             Ok(Some(status)) => return (code(status), false),
             Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
+                kill_group(child);
                 let _ = child.wait();
                 return (TIMED_OUT, true);
             }
@@ -109,11 +114,22 @@ fn wait(child: &mut Child, timeout: Duration) -> (i32, bool) {
                 pause = (pause * 2).min(Duration::from_millis(50));
             }
             Err(_) => {
-                let _ = child.kill();
+                kill_group(child);
                 return (child.wait().map_or(-1, code), false);
             }
         }
     }
+}
+
+/// Kills `child` and, on Unix, the process group it leads (see [`run`]).
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        use rustix::process::{Pid, Signal, kill_process_group};
+        // The child may have exited between the check and the signal: nothing to kill.
+        let _ = kill_process_group(Pid::from_child(child), Signal::KILL);
+    }
+    let _ = child.kill();
 }
 
 fn code(status: std::process::ExitStatus) -> i32 {
@@ -221,6 +237,30 @@ mod tests {
         assert_eq!(out.status, TIMED_OUT);
         assert!(out.stderr.contains("did not finish in time"), "{out:?}");
         assert!(start.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_grandchild_holding_the_pipes_is_stopped_with_its_parent() {
+        // The shell's background `sleep` inherits stdout; killing the shell alone would leave
+        // the pipe open for 30 s.
+        let start = Instant::now();
+        let out = run(
+            Path::new("/bin/sh"),
+            &["-c".to_owned(), "sleep 30 & echo started; wait".to_owned()],
+            &[],
+            Bounds {
+                timeout: Duration::from_millis(500),
+                cap: 1024,
+            },
+        )
+        .unwrap();
+        assert_eq!(out.status, TIMED_OUT);
+        assert_eq!(out.stdout, "started\n");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[test]
