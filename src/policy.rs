@@ -209,7 +209,7 @@ impl Policy {
                     "flag {flag} changes the cluster or credentials and is not allowed"
                 )));
             }
-            if flag == "-A" || flag == "--all-namespaces" {
+            if (flag == "-A" || flag == "--all-namespaces") && inline.as_deref() != Some("false") {
                 all_namespaces = true;
             }
             if matches!(flag, "-f" | "--filename" | "-k" | "--kustomize") {
@@ -270,6 +270,12 @@ impl Policy {
             return Err(refuse(
                 "a state-changing command may not span all namespaces",
             ));
+        }
+        if all_namespaces && !self.namespaces.is_empty() {
+            return Err(refuse(format!(
+                "--all-namespaces reaches namespaces outside the allowed scope ({}); name one with -n",
+                self.namespaces.join(", ")
+            )));
         }
         for ns in &namespaces {
             if !self.namespaces.is_empty() && !self.namespaces.contains(ns) {
@@ -582,6 +588,20 @@ mod tests {
             .unwrap_err()
             .reason;
         assert!(reason.contains("outside the allowed scope"), "{reason}");
+        for line in [
+            "kubectl get pods -A",
+            "kubectl get secrets --all-namespaces",
+            "kubectl top pods --all-namespaces=true",
+        ] {
+            let reason = live.check(line, Phase::Observation).unwrap_err().reason;
+            assert!(reason.contains("name one with -n"), "{line}: {reason}");
+        }
+        // Without a scope, reads may span every namespace.
+        assert!(
+            Policy::default()
+                .check("kubectl get pods -A", Phase::Observation)
+                .is_ok()
+        );
         let own = Policy {
             namespaces: vec!["shop".to_owned()],
             ..Policy::default()

@@ -696,6 +696,11 @@ fn hostile_lines_are_refused_by_the_policy_before_they_reach_kubectl() {
             "outside the allowed scope",
         ),
         (
+            "kubectl get secrets -A",
+            Phase::Observation,
+            "name one with -n",
+        ),
+        (
             "kubectl scale deploy prometheus --replicas=0 -n monitoring",
             Phase::Action,
             "outside the allowed scope",
