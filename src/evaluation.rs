@@ -13,6 +13,7 @@ use crate::planner::{self, TaskSpec};
 use crate::run::{Run, RunError, Tokens};
 use crate::running_state::{self, RunningState};
 use crate::simulator::setup::Setup;
+use crate::simulator::world::ObjectKey;
 use crate::simulator::{Millis, World};
 use crate::skills::SkillLibrary;
 use crate::trace::{Event, Stage, Trace};
@@ -141,8 +142,9 @@ struct Context<'a> {
 /// simulator, after saving its world and resetting it into the task's starting state, and
 /// restoring the saved world at the end, so learning goes on where it was.
 ///
-/// On a live target the oracles judge the kube-rs snapshot, which has no true metrics: the
-/// tasks whose oracle needs them are judged by the model alone, and marked so.
+/// On a live target the oracles judge the kube-rs snapshot, which has no true metrics: metric
+/// oracles judge what Prometheus measures (marked [`JudgedBy::Measured`]), and where it
+/// measures nothing the model alone judges (marked [`JudgedBy::Model`]).
 #[allow(clippy::too_many_arguments)] // The trial's shared pieces, passed apart to keep borrows simple.
 pub(crate) fn evaluate(
     config: &TrialConfig,
@@ -271,7 +273,20 @@ fn served(
         }
         .map_err(live_error)?;
     }
-    let snapshot = ops.snapshot().map_err(live_error)?;
+    let mut snapshot = ops.snapshot().map_err(live_error)?;
+    if task.oracle.reads_metrics() {
+        // The main container's name, as the simulator's true CPU counts it.
+        let key = ObjectKey::new(task.namespace.clone(), task.component.clone());
+        let container = snapshot
+            .deployments
+            .get(&key)
+            .and_then(|d| d.spec.as_ref()?.template.spec.as_ref()?.containers.first())
+            .map_or_else(|| task.component.clone(), |c| c.name.clone());
+        snapshot.truth = Some(
+            ops.measure(&task.namespace, &task.component, &container)
+                .map_err(live_error)?,
+        );
+    }
     let at = snapshot.now.as_millisecond() - epoch_ms;
     judged(trace, record, task, &snapshot, &baseline, answer, at);
     Ok(None)

@@ -1,10 +1,12 @@
 //! Per-round figures of a trial: `rounds.csv` and the summary table printed at the end.
 
+use crate::eval_tasks::JudgedBy;
 use crate::trial::TrialRecord;
 
 /// The header of `rounds.csv`; `verdict_agreement` counts evaluation tasks judged by their
 /// oracle on which the model's verdict agreed with the oracle's, and `eval_model_judged` the
-/// evaluation tasks whose success only the model judged (metric tasks on a live cluster).
+/// evaluation tasks whose success only the model judged (metric tasks on a live cluster whose
+/// metric Prometheus did not measure).
 pub const CSV_HEADER: &str = "round,command_skills,reflection_skills,configuration_skills,learn_tasks,learn_successes,eval_tasks,eval_successes,eval_success_rate,verdict_agreement,calls,prompt_tokens,completion_tokens,cost_usd,eval_model_judged";
 
 /// `rounds.csv`: one line per round, round 0 being the evaluation before learning.
@@ -16,9 +18,13 @@ pub fn rounds_csv(record: &TrialRecord) -> String {
         let agreement = r
             .eval
             .iter()
-            .filter(|e| e.judged_by.is_oracle() && e.oracle.success == e.model.success)
+            .filter(|e| e.judged_by != JudgedBy::Model && e.oracle.success == e.model.success)
             .count();
-        let model_judged = r.eval.iter().filter(|e| !e.judged_by.is_oracle()).count();
+        let model_judged = r
+            .eval
+            .iter()
+            .filter(|e| e.judged_by == JudgedBy::Model)
+            .count();
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{},{:.4},{},{},{},{},{:.6},{}\n",
             r.round,

@@ -139,9 +139,9 @@ pub struct EvalResult {
     pub oracle: Verdict,
     /// The model's own verdict.
     pub model: Verdict,
-    /// Who decides [`EvalResult::success`]: the oracle, or the model alone where the oracle
-    /// needs ground truth the world cannot give (a live cluster's metrics). Left out of
-    /// records when it is the oracle.
+    /// Who decides [`EvalResult::success`]: the oracle over true metrics, the oracle over
+    /// Prometheus measurements (a live cluster), or the model alone where nothing measured the
+    /// metric the oracle needs. Left out of records when it is the oracle over true metrics.
     #[serde(default, skip_serializing_if = "JudgedBy::is_oracle")]
     pub judged_by: JudgedBy,
 }
@@ -150,7 +150,7 @@ impl EvalResult {
     /// Whether the task succeeded, by whoever judges it.
     pub fn success(&self) -> bool {
         match self.judged_by {
-            JudgedBy::Oracle => self.oracle.success,
+            JudgedBy::Oracle | JudgedBy::Measured => self.oracle.success,
             JudgedBy::Model => self.model.success,
         }
     }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::llm::protocol::TaskKind;
-pub use oracle::{Baseline, JudgedBy, Judgement, Metric, Oracle, Snapshot, Truth, judge};
+pub use oracle::{Baseline, JudgedBy, Judgement, Metric, Oracle, Snapshot, Source, Truth, judge};
 pub use setup::{SetupError, apply, plan};
 
 /// A manifest file edit.

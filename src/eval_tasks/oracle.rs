@@ -97,12 +97,13 @@ impl Oracle {
     }
 }
 
-/// The state an oracle judges: the cluster's objects at one instant, and the true metrics of
-/// the task's component when the world can tell them.
+/// The state an oracle judges: the cluster's objects at one instant, and the metrics of the
+/// task's component when they can be told.
 ///
-/// A simulated world fills every part ([`Snapshot::of_world`]). A live cluster can fill the
-/// objects from its API server, but has no ground truth for metrics: `truth` is `None`, and
-/// the oracles that need it say so instead of judging.
+/// A simulated world fills every part ([`Snapshot::of_world`]), its metrics true ones. A live
+/// cluster fills the objects from its API server; it has no true metrics, but Prometheus can
+/// measure them ([`Source::Prometheus`]); where it cannot (no data), or when `truth` is
+/// `None`, the oracles that need a metric say so and leave the verdict to the model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
     /// The instant the snapshot was taken.
@@ -113,17 +114,29 @@ pub struct Snapshot {
     pub pods: BTreeMap<ObjectKey, Pod>,
     /// Every horizontal pod autoscaler.
     pub hpas: BTreeMap<ObjectKey, HorizontalPodAutoscaler>,
-    /// The true metrics of the task's component; only a simulator has them.
+    /// The metrics of the task's component: true ones in a simulator, measured ones on a
+    /// live cluster.
     pub truth: Option<Truth>,
 }
 
-/// True metrics of one component, from the simulator's metrics model.
+/// Metrics of one component, and where they come from.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Truth {
-    /// The true P99 request latency in seconds, when the component serves requests.
+    /// The P99 request latency in seconds, when the component serves requests.
     pub p99_seconds: Option<f64>,
-    /// The true CPU usage in cores, over all its pods.
-    pub cpu_cores: f64,
+    /// The CPU usage in cores, over all its pods' main containers.
+    pub cpu_cores: Option<f64>,
+    /// Where the values come from.
+    pub source: Source,
+}
+
+/// Where an oracle's metrics come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The simulator's metrics model: the true values.
+    Simulator,
+    /// Prometheus, queried as the dashboards query it: measurements, over rate windows.
+    Prometheus,
 }
 
 impl Snapshot {
@@ -137,7 +150,8 @@ impl Snapshot {
             hpas: state.hpas.clone(),
             truth: Some(Truth {
                 p99_seconds: world.true_p99_seconds(namespace, service),
-                cpu_cores: world.true_cpu_cores(namespace, service),
+                cpu_cores: Some(world.true_cpu_cores(namespace, service)),
+                source: Source::Simulator,
             }),
         }
     }
@@ -254,19 +268,27 @@ fn reported_number(report: &ResultFields, metric: Metric) -> Option<f64> {
     })
 }
 
-/// The true value of a metric of the task's component: `Err` with the reason when the
-/// snapshot has no ground truth at all (a live cluster), `Ok(None)` when the simulator has
-/// none for this metric.
-fn true_metric(snapshot: &Snapshot, metric: Metric) -> Result<Option<f64>, &'static str> {
+/// The value of a metric of the task's component, and whether it was measured: `Err` with
+/// the reason when nobody can tell it (no metrics at all, or Prometheus has no data), in which
+/// case only the model can judge; `Ok((None, _))` when the simulator has none for this metric
+/// (a component that serves no requests has no latency).
+fn true_metric(snapshot: &Snapshot, metric: Metric) -> Result<(Option<f64>, bool), &'static str> {
     let truth = snapshot.truth.ok_or(NO_TRUTH)?;
-    Ok(match metric {
+    let value = match metric {
         Metric::P99LatencySeconds => truth.p99_seconds,
-        Metric::CpuCores => Some(truth.cpu_cores),
-    })
+        Metric::CpuCores => truth.cpu_cores,
+    };
+    match truth.source {
+        Source::Simulator => Ok((value, false)),
+        Source::Prometheus => value.map(|v| (Some(v), true)).ok_or(NOT_MEASURED),
+    }
 }
 
-/// Why a metric oracle cannot judge a live cluster.
+/// Why a metric oracle cannot judge a live cluster without measurements.
 const NO_TRUTH: &str = "no ground truth: true metrics exist only in a simulated world, so only the model can judge this task";
+
+/// Why a metric oracle cannot judge when Prometheus had no value.
+const NOT_MEASURED: &str = "no ground truth: Prometheus returned no value for the metric, so only the model can judge this task";
 
 /// The CPU limit of the component's main container, in cores.
 fn cpu_limit_cores(deployment: &Deployment) -> Option<f64> {
@@ -290,6 +312,9 @@ pub enum JudgedBy {
     /// The oracle, over the world's objects and (in a simulator) its true metrics.
     #[default]
     Oracle,
+    /// The oracle, over the objects and metrics that Prometheus measured (a live cluster):
+    /// measurements over rate windows, not a simulator's true values.
+    Measured,
     /// The model alone: the oracle needs true metrics, which only a simulated world has, and
     /// the snapshot came from a live cluster. The oracle's verdict then only says why.
     Model,
@@ -474,21 +499,27 @@ fn assess(
                     *by = JudgedBy::Model;
                     verdict(false, format!("reported {reported}; {why}"))
                 }
-                Ok(None) => verdict(
+                Ok((None, _)) => verdict(
                     false,
                     format!(
                         "reported {reported}; no ground truth for {metric:?} in this simulator"
                     ),
                 ),
-                Ok(Some(truth)) => {
+                Ok((Some(truth), measured)) => {
                     let error = if truth == 0.0 {
                         reported.abs()
                     } else {
                         ((reported - truth) / truth).abs()
                     };
+                    let what = if measured {
+                        *by = JudgedBy::Measured;
+                        "measured by Prometheus"
+                    } else {
+                        "true"
+                    };
                     verdict(
                         error <= *tolerance,
-                        format!("reported {reported}, true {truth}, relative error {error:.3}"),
+                        format!("reported {reported}, {what} {truth}, relative error {error:.3}"),
                     )
                 }
             }
@@ -499,30 +530,48 @@ fn assess(
                     *by = JudgedBy::Model;
                     verdict(false, why)
                 }
-                Ok(None) => verdict(false, "no ground truth for latency in this simulator"),
-                Ok(Some(p99)) => verdict(
-                    p99 < *seconds && all_ready,
-                    format!("true P99 {p99:.3}s, bound {seconds}s, {ready}/{spec_replicas} ready"),
-                ),
+                Ok((None, _)) => verdict(false, "no ground truth for latency in this simulator"),
+                Ok((Some(p99), measured)) => {
+                    let what = if measured {
+                        *by = JudgedBy::Measured;
+                        "P99 measured by Prometheus"
+                    } else {
+                        "true P99"
+                    };
+                    verdict(
+                        p99 < *seconds && all_ready,
+                        format!(
+                            "{what} {p99:.3}s, bound {seconds}s, {ready}/{spec_replicas} ready"
+                        ),
+                    )
+                }
             }
         }
         Oracle::CpuBelowLimit { fraction } => {
-            let cores = match true_metric(snapshot, Metric::CpuCores) {
+            let (cores, measured) = match true_metric(snapshot, Metric::CpuCores) {
                 Err(why) => {
                     *by = JudgedBy::Model;
                     return verdict(false, why);
                 }
-                Ok(cores) => cores.unwrap_or(0.0),
+                Ok((cores, measured)) => (cores.unwrap_or(0.0), measured),
             };
             let Some(limit) = cpu_limit_cores(deployment) else {
                 return verdict(false, "the component's container has no CPU limit");
             };
             // The average over the pods that serve, against one pod's limit.
             let average = cores / f64::from(ready.max(1));
+            if measured {
+                *by = JudgedBy::Measured;
+            }
             verdict(
                 all_ready && average < fraction * limit,
                 format!(
-                    "average CPU {average:.3} cores per pod, limit {limit:.3}, bound {fraction} of it, {ready}/{spec_replicas} ready"
+                    "average CPU {average:.3} cores per pod{}, limit {limit:.3}, bound {fraction} of it, {ready}/{spec_replicas} ready",
+                    if measured {
+                        " measured by Prometheus"
+                    } else {
+                        ""
+                    }
                 ),
             )
         }
@@ -579,5 +628,50 @@ mod tests {
         let judged = judge(&metric, &snapshot, &baseline, &ResultFields::default());
         assert_eq!(judged.by, JudgedBy::Oracle);
         assert!(!judged.verdict.success);
+    }
+
+    #[test]
+    fn metric_oracles_judge_prometheus_measurements_and_leave_missing_ones_to_the_model() {
+        let world = World::new(Arc::new(Scenario::embedded_sock_shop()), 1).unwrap();
+        let tasks = super::super::embedded_sock_shop();
+        let latency = tasks
+            .iter()
+            .find(|t| matches!(t.oracle, Oracle::LatencyBelow { .. }))
+            .unwrap();
+        let mut snapshot = Snapshot::of_world(&world, &latency.namespace, &latency.component);
+        let baseline = Baseline::take(&snapshot);
+        let report = ResultFields::default();
+        let simulated = judge(latency, &snapshot, &baseline, &report);
+        assert_eq!(simulated.by, JudgedBy::Oracle);
+
+        let measured = |p99: Option<f64>| Truth {
+            p99_seconds: p99,
+            cpu_cores: None,
+            source: Source::Prometheus,
+        };
+        snapshot.truth = Some(measured(Some(0.05)));
+        let fast = judge(latency, &snapshot, &baseline, &report);
+        assert_eq!(fast.by, JudgedBy::Measured);
+        assert!(
+            fast.verdict.reason.contains("measured by Prometheus"),
+            "{}",
+            fast.verdict.reason
+        );
+        snapshot.truth = Some(measured(Some(5.0)));
+        let slow = judge(latency, &snapshot, &baseline, &report);
+        assert_eq!(slow.by, JudgedBy::Measured);
+        assert!(!slow.verdict.success);
+
+        snapshot.truth = Some(measured(None));
+        let unmeasured = judge(latency, &snapshot, &baseline, &report);
+        assert_eq!(unmeasured.by, JudgedBy::Model);
+        assert!(
+            unmeasured
+                .verdict
+                .reason
+                .contains("Prometheus returned no value"),
+            "{}",
+            unmeasured.verdict.reason
+        );
     }
 }

@@ -374,11 +374,11 @@ fn save_and_restore_bring_back_the_served_world_and_its_clock() {
 
 /// A trial that evaluates on the served simulator: every evaluation task is reset into its
 /// starting state on the server, run through the real kubectl, and judged over the kube-rs
-/// snapshot. Object oracles give the in-process verdicts; metric oracles have no ground truth
-/// there, so those tasks are judged by the model alone and marked so; learning goes on in the
-/// world it left (the same learning verdicts and library as in-process).
+/// snapshot. Object oracles give the in-process verdicts; metric oracles have no true metrics
+/// there and judge what Prometheus measures, marked so; learning goes on in the world it left
+/// (the same learning verdicts and library as in-process).
 #[test]
-fn a_trial_evaluates_on_the_served_world_and_marks_the_tasks_only_the_model_judged() {
+fn a_trial_evaluates_on_the_served_world_and_marks_how_each_task_was_judged() {
     let (kubectl, curl) = binaries();
     let served = Served::start();
     let rounds = TrialConfig {
@@ -409,7 +409,7 @@ fn a_trial_evaluates_on_the_served_world_and_marks_the_tasks_only_the_model_judg
     }
 
     let tasks = odyssey::eval_tasks::embedded_sock_shop();
-    let (mut by_oracle, mut by_model) = (0, 0);
+    let (mut by_oracle, mut by_measured, mut by_model) = (0, 0, 0);
     assert_eq!(live.rounds.len(), sim.rounds.len());
     for (l, s) in live.rounds.iter().zip(&sim.rounds) {
         assert_eq!(l.eval.len(), tasks.len(), "round {}", l.round);
@@ -420,7 +420,7 @@ fn a_trial_evaluates_on_the_served_world_and_marks_the_tasks_only_the_model_judg
             assert_eq!(le.model, se.model, "{at}: the model's verdicts differ");
             assert_eq!(se.judged_by, JudgedBy::Oracle, "{at}");
             match le.judged_by {
-                // Without true metrics only the model can judge; the oracle says why.
+                // Prometheus measured nothing: only the model can judge; the oracle says why.
                 JudgedBy::Model => {
                     assert!(task.oracle.reads_metrics(), "{at}");
                     assert!(
@@ -430,6 +430,22 @@ fn a_trial_evaluates_on_the_served_world_and_marks_the_tasks_only_the_model_judg
                     );
                     assert_eq!(le.success(), le.model.success, "{at}");
                     by_model += 1;
+                }
+                // Metrics measured by Prometheus: the P99 is the query the simulator's
+                // oracle evaluates on its own store at the same instant, so the verdicts
+                // agree; CPU is a one-minute rate against the simulator's instantaneous usage.
+                JudgedBy::Measured => {
+                    println!(
+                        "{at}: live {} / in-process {}",
+                        le.oracle.reason, se.oracle.reason
+                    );
+                    assert!(task.oracle.reads_metrics(), "{at}");
+                    assert!(
+                        le.oracle.reason.contains("measured by Prometheus"),
+                        "{at}: {}",
+                        le.oracle.reason
+                    );
+                    by_measured += 1;
                 }
                 // Object oracles, and metric oracles that fail on what they can see (a
                 // report without the value), judge as in-process.
@@ -446,11 +462,24 @@ fn a_trial_evaluates_on_the_served_world_and_marks_the_tasks_only_the_model_judg
         }
     }
     println!(
-        "evaluation on the served world: {by_oracle} judged by the oracle as in-process, {by_model} by the model alone; success after round 1: live {:.3}, in-process {:.3}",
+        "evaluation on the served world: {by_oracle} judged by the oracle as in-process, {by_measured} over Prometheus measurements, {by_model} by the model alone; success after round 1: live {:.3}, in-process {:.3}",
         live.rounds[1].eval_success_rate(),
         sim.rounds[1].eval_success_rate()
     );
-    assert!(by_oracle > 0 && by_model > 0);
+    assert!(by_oracle > 0 && by_measured > 0);
+    // Prometheus had every metric these tasks need (the model-alone path: tests in
+    // `eval_tasks::oracle`).
+    assert_eq!(by_model, 0);
+    assert_eq!(
+        live.rounds
+            .iter()
+            .map(|r| r.eval_success_rate())
+            .collect::<Vec<_>>(),
+        sim.rounds
+            .iter()
+            .map(|r| r.eval_success_rate())
+            .collect::<Vec<_>>()
+    );
 
     // Learning went on in the world evaluation left.
     let learned = |r: &odyssey::TrialRecord| {
@@ -466,10 +495,11 @@ fn a_trial_evaluates_on_the_served_world_and_marks_the_tasks_only_the_model_judg
     // The records say who judged: the trace and rounds.csv.
     let trace = std::fs::read_to_string(out.join("trace.jsonl")).unwrap();
     assert_eq!(
-        trace.matches(r#""judged_by":"model""#).count(),
-        by_model,
-        "trace.jsonl marks every task the model alone judged"
+        trace.matches(r#""judged_by":"measured""#).count(),
+        by_measured,
+        "trace.jsonl marks every task judged over measurements"
     );
+    assert_eq!(trace.matches(r#""judged_by":"model""#).count(), by_model);
     let csv = std::fs::read_to_string(out.join("rounds.csv")).unwrap();
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
     let column = header

@@ -23,6 +23,7 @@ use crate::clock::Millis;
 use crate::promql::{Engine, Store};
 use crate::scenario::Workload;
 
+pub use query::{cpu_query, p99_query};
 pub use targets::ScrapeTarget;
 
 /// Requests a Locust user starts per second (one iteration every two seconds).

@@ -57,15 +57,12 @@ impl World {
             .instant_query(&self.metrics.store, query, self.now_unix_ms())
     }
 
-    /// The P99 latency of a service as its dashboards compute it now:
+    /// The P99 latency of a service as its dashboards compute it now ([`p99_query`]):
     /// `histogram_quantile(0.99, sum(rate(request_duration_seconds_bucket{name=...}[1m])) by (le))`
     /// over the service's workload routes (probe and scrape routes excluded). `None` when the
     /// service serves no traffic.
     pub fn true_p99_seconds(&self, namespace: &str, service: &str) -> Option<f64> {
-        let query = format!(
-            "histogram_quantile(0.99, sum(rate(request_duration_seconds_bucket{{job=\"{namespace}/{service}\",route!~\"health|metrics\"}}[1m])) by (le))"
-        );
-        match self.promql(&query).ok()? {
+        match self.promql(&p99_query(namespace, service)).ok()? {
             Value::Vector(v) => v.first().map(|s| s.value).filter(|v| v.is_finite()),
             _ => None,
         }
@@ -94,4 +91,24 @@ impl World {
             .get(&(pod_uid.to_string(), container.to_string()))
             .copied()
     }
+}
+
+/// The PromQL for a service's P99 request latency as its dashboards compute it:
+/// `histogram_quantile(0.99, sum(rate(request_duration_seconds_bucket{job="NS/SVC"}[1m])) by (le))`
+/// over the workload routes (probe and scrape routes excluded). The simulator's oracles
+/// evaluate it on their own store; a live cluster's oracles send it to Prometheus.
+pub fn p99_query(namespace: &str, service: &str) -> String {
+    format!(
+        "histogram_quantile(0.99, sum(rate(request_duration_seconds_bucket{{job=\"{namespace}/{service}\",route!~\"health|metrics\"}}[1m])) by (le))"
+    )
+}
+
+/// The PromQL for the CPU a service's pods use, in cores: the rate of
+/// `container_cpu_usage_seconds_total` of `container` over one minute, summed over the pods of
+/// the deployment `service` (names `SERVICE-HASH-ID`, so `catalogue` does not take in
+/// `catalogue-db`).
+pub fn cpu_query(namespace: &str, service: &str, container: &str) -> String {
+    format!(
+        "sum(rate(container_cpu_usage_seconds_total{{namespace=\"{namespace}\",pod=~\"{service}-[a-z0-9]+-[a-z0-9]+\",container=\"{container}\"}}[1m]))"
+    )
 }

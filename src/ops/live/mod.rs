@@ -394,6 +394,32 @@ impl LiveOps {
             .map_err(LiveError::from)
     }
 
+    /// The metrics of `service` (its pods' main container `container`) in `namespace`, as
+    /// Prometheus measures them now: the dashboards' P99 latency and the CPU rate (the same
+    /// PromQL the simulator's oracles evaluate on their own store, see
+    /// [`crate::simulator::metrics::p99_query`]). A query that Prometheus answers with no
+    /// finite value (no traffic, no series, an error) leaves that metric unmeasured.
+    ///
+    /// # Errors
+    /// [`LiveError::Prometheus`] when Prometheus cannot be reached.
+    pub fn measure(
+        &self,
+        namespace: &str,
+        service: &str,
+        container: &str,
+    ) -> Result<crate::eval_tasks::Truth, LiveError> {
+        use crate::simulator::metrics::{cpu_query, p99_query};
+        let value = |query: &str| -> Result<Option<f64>, LiveError> {
+            let out = self.query(query)?;
+            Ok((out.status == 0).then(|| scalar_of(&out.stdout)).flatten())
+        };
+        Ok(crate::eval_tasks::Truth {
+            p99_seconds: value(&p99_query(namespace, service))?,
+            cpu_cores: value(&cpu_query(namespace, service, container))?,
+            source: crate::eval_tasks::Source::Prometheus,
+        })
+    }
+
     /// Puts a served simulator (`clock = "simulator"`) back in the world it began serving,
     /// then applies `setup` there (`POST /sim/v1/reset`): the served counterpart of
     /// [`crate::eval_tasks::apply`] on a fresh copy of the world. A real cluster cannot be
@@ -610,6 +636,18 @@ impl LiveOps {
     }
 }
 
+/// The one finite value of an instant query's vector answer (`data.result[0].value[1]`), if
+/// the answer has exactly one sample.
+fn scalar_of(body: &str) -> Option<f64> {
+    let answer: serde_json::Value = serde_json::from_str(body).ok()?;
+    let result = answer.pointer("/data/result")?.as_array()?;
+    let [sample] = result.as_slice() else {
+        return None;
+    };
+    let value: f64 = sample.pointer("/value/1")?.as_str()?.parse().ok()?;
+    value.is_finite().then_some(value)
+}
+
 /// What a harness asks of a served simulator's world.
 #[derive(Debug, Clone, Copy)]
 enum WorldCall {
@@ -694,6 +732,21 @@ mod tests {
         };
         let err = LiveOps::connect(&config).unwrap_err();
         assert!(err.to_string().contains("--prometheus-url"), "{err}");
+    }
+
+    #[test]
+    fn an_instant_vector_of_one_finite_sample_is_a_measurement() {
+        let one = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"0.0473"]}]}}"#;
+        assert_eq!(scalar_of(one), Some(0.0473));
+        for none in [
+            r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
+            r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"NaN"]}]}}"#,
+            r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"a":"1"},"value":[1,"1"]},{"metric":{"a":"2"},"value":[1,"2"]}]}}"#,
+            r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#,
+            "not json",
+        ] {
+            assert_eq!(scalar_of(none), None, "{none}");
+        }
     }
 
     #[test]
