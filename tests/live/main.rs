@@ -134,7 +134,34 @@ fn world() -> World {
 fn script() -> Vec<OpsRequest> {
     let command = |l: &str| OpsRequest::Command(l.to_owned());
     let query = |q: &str| OpsRequest::Query(q.to_owned());
+    // Prometheus by its cluster IP and by a node's NodePort, as the world assigned them.
+    let world = world();
+    let svc = world
+        .state()
+        .services
+        .get(&odyssey::simulator::world::ObjectKey::new(
+            "monitoring",
+            "prometheus",
+        ))
+        .and_then(|s| s.spec.clone())
+        .unwrap();
+    let cluster_ip = svc.cluster_ip.unwrap();
+    let node_port = svc.ports.unwrap()[0].node_port.unwrap();
+    let node_ip = world
+        .state()
+        .nodes
+        .values()
+        .next()
+        .and_then(|n| n.status.clone()?.addresses?.first().cloned())
+        .unwrap()
+        .address;
     vec![
+        command(&format!(
+            "curl -sG http://{cluster_ip}:9090/api/v1/query --data-urlencode 'query=up{{job=\"sock-shop/carts\"}}'"
+        )),
+        command(&format!(
+            "curl -s 'http://{node_ip}:{node_port}/api/v1/query?query=count(up)'"
+        )),
         command("kubectl get namespaces"),
         command("kubectl get services --all-namespaces"),
         command("kubectl get pods -n sock-shop -l name=catalogue"),

@@ -6,7 +6,7 @@
 //! - `kubectl`: the binary (on `PATH` or configured) with the configured kubeconfig and
 //!   context put first on its command line, so a line can never talk to another cluster;
 //! - `curl`: the binary, with `--proto =http,https` and one `--connect-to` per in-cluster
-//!   Prometheus name, so `http://prometheus.monitoring:9090/...` (the address the running
+//!   Prometheus address (its names, cluster IP and NodePorts), so `http://prometheus.monitoring:9090/...` (the address the running
 //!   state shows) reaches the configured Prometheus URL while the line and curl's messages
 //!   stay exactly as typed;
 //! - `sleep`: read as the simulator reads it, and waited on the backend's clock.
@@ -39,9 +39,10 @@
 //!   brings the learning world back (`crate::evaluation`). A real cluster cannot be put into
 //!   a task's starting state (the faults need a chaos tool, a reset needs a redeploy), so a
 //!   trial on one runs with evaluation off.
-//! - curl is connected to Prometheus for the in-cluster DNS names in
-//!   [`LiveConfig::prometheus_hosts`]; the service's cluster IP and the node port, which the
-//!   simulator also answers on, are not mapped and fail to connect.
+//! - curl reaches Prometheus by the in-cluster DNS names in [`LiveConfig::prometheus_hosts`],
+//!   the service's cluster IP and its NodePort on every node address (read once, when the
+//!   backend connects); other in-cluster addresses (pod IPs, other services) fail to connect,
+//!   as they do from outside a cluster.
 //!
 //! # Dry run
 //! With [`LiveConfig::dry_run`], a state-changing kubectl line ([`crate::policy::changes_state`])
@@ -214,6 +215,9 @@ pub struct LiveOps {
     http: http::Runtime,
     /// The kube-rs client for state snapshots, on [`LiveOps::http`]'s runtime.
     kube: kube::Client,
+    /// Every `host:port` curl connects to Prometheus: the configured in-cluster names, the
+    /// service's cluster IP and its NodePort on every node.
+    prometheus_hosts: Vec<String>,
 }
 
 impl std::fmt::Debug for LiveOps {
@@ -293,6 +297,12 @@ impl LiveOps {
                     LiveError::Runtime("the kube-rs client was not built".to_owned())
                 })??
         };
+        let mut prometheus_hosts = config.prometheus_hosts.clone();
+        prometheus_hosts.extend({
+            let (client, hosts) = (kube.clone(), config.prometheus_hosts.clone());
+            http.run(async move { snapshot::prometheus_addresses(&client, &hosts).await })
+                .unwrap_or_default()
+        });
         let mut ops = LiveOps {
             config: config.clone(),
             kubeconfig,
@@ -300,6 +310,7 @@ impl LiveOps {
             server: String::new(),
             http,
             kube,
+            prometheus_hosts,
         };
         ops.server = out.stdout.trim().trim_end_matches('/').to_owned();
         ops.query("vector(1)")?;
@@ -322,7 +333,7 @@ impl LiveOps {
             .map_err(|e| LiveError::Config(e.to_string()))?
             .authority;
         let mut words = vec!["--proto".to_owned(), "=http,https".to_owned()];
-        for host in &self.config.prometheus_hosts {
+        for host in &self.prometheus_hosts {
             words.push("--connect-to".to_owned());
             words.push(format!("{host}:{target}"));
         }

@@ -122,3 +122,66 @@ pub(crate) async fn take(client: &Client, now: Timestamp) -> Result<Snapshot, Ku
         truth: None,
     })
 }
+
+/// The other addresses by which a line can reach the Prometheus of `hosts` (in-cluster
+/// `NAME.NAMESPACE[.svc[.cluster.local]]:PORT` names): the service's cluster IP on its port,
+/// and every node address on the port's NodePort, as the cluster itself would route them.
+/// A service or node list that cannot be read (absent, forbidden) adds nothing: those
+/// addresses then fail to connect, as they would from outside the cluster.
+pub(crate) async fn prometheus_addresses(client: &Client, hosts: &[String]) -> Vec<String> {
+    use k8s_openapi::api::core::v1::{Node, Service};
+    let mut out: Vec<String> = Vec::new();
+    let mut node_ips: Option<Vec<String>> = None;
+    for host in hosts {
+        let Some((name, port)) = host.rsplit_once(':') else {
+            continue;
+        };
+        let Ok(port) = port.parse::<i32>() else {
+            continue;
+        };
+        let mut parts = name.split('.');
+        let (Some(service), Some(namespace)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let api: Api<Service> = Api::namespaced(client.clone(), namespace);
+        let Ok(svc) = api.get(service).await else {
+            tracing::debug!(
+                service,
+                namespace,
+                "no Prometheus service to map cluster addresses of"
+            );
+            continue;
+        };
+        let Some(spec) = svc.spec else { continue };
+        let Some(svc_port) = spec.ports.iter().flatten().find(|p| p.port == port) else {
+            continue;
+        };
+        if let Some(ip) = spec.cluster_ip.filter(|ip| !ip.is_empty() && ip != "None") {
+            out.push(format!("{ip}:{port}"));
+        }
+        if let Some(node_port) = svc_port.node_port {
+            if node_ips.is_none() {
+                let nodes: Api<Node> = Api::all(client.clone());
+                node_ips = Some(match nodes.list(&ListParams::default()).await {
+                    Ok(list) => list
+                        .items
+                        .into_iter()
+                        .filter_map(|n| n.status?.addresses)
+                        .flatten()
+                        .map(|a| a.address)
+                        .collect(),
+                    Err(error) => {
+                        tracing::debug!(%error, "nodes cannot be listed: NodePorts not mapped");
+                        Vec::new()
+                    }
+                });
+            }
+            for ip in node_ips.iter().flatten() {
+                out.push(format!("{ip}:{node_port}"));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
