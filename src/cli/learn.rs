@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::{Env, TrialConfig};
 use crate::llm::{LanguageModel, Recorder, RecordingHeader};
+use crate::ops::LiveClock;
 use crate::report;
 use crate::trial::{Observer, run_trial_with};
 
@@ -42,8 +43,8 @@ pub struct LearnArgs {
     /// Start from this skill library (e.g. another run's skills/round-5.json).
     #[arg(long, value_name = "FILE")]
     pub library: Option<PathBuf>,
-    /// Skip the evaluation set (required on a live cluster, which has no copies to set
-    /// evaluation tasks up in).
+    /// Skip the evaluation set (required on a real cluster, which cannot be reset into each
+    /// evaluation task's starting state; a served simulator, `--clock simulator`, can).
     #[arg(long)]
     pub no_evaluate: bool,
     /// The world: sim (the simulated Sock Shop in process) or live (a cluster through
@@ -62,6 +63,10 @@ pub struct LearnArgs {
     /// On a live cluster, print state-changing kubectl commands instead of running them.
     #[arg(long)]
     pub dry_run: bool,
+    /// How time passes on the live target: wall (a real cluster) or simulator (a served
+    /// simulator, `odyssey sim serve`, whose clock the backend moves).
+    #[arg(long, value_name = "CLOCK", value_parser = parse_clock)]
+    pub clock: Option<LiveClock>,
     /// Where to write the run (trace.jsonl, skills/, rounds.csv); must not hold another run.
     #[arg(long, value_name = "DIR", default_value = "runs/latest")]
     pub out: PathBuf,
@@ -116,16 +121,28 @@ impl LearnArgs {
         if self.dry_run {
             config.live.dry_run = true;
         }
+        if let Some(clock) = self.clock {
+            config.live.clock = clock;
+        }
         let live_options = self.kubeconfig.is_some()
             || self.context.is_some()
             || self.prometheus_url.is_some()
-            || self.dry_run;
+            || self.dry_run
+            || self.clock.is_some();
         if live_options && config.env != Env::Live {
             anyhow::bail!(
-                "--kubeconfig, --context, --prometheus-url and --dry-run apply to a live cluster: add --env live"
+                "--kubeconfig, --context, --prometheus-url, --dry-run and --clock apply to a live cluster: add --env live"
             );
         }
         Ok(config)
+    }
+}
+
+fn parse_clock(text: &str) -> Result<LiveClock, String> {
+    match text {
+        "wall" => Ok(LiveClock::Wall),
+        "simulator" => Ok(LiveClock::Simulator),
+        other => Err(format!("{other:?} is not a clock: wall or simulator")),
     }
 }
 
