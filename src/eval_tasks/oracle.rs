@@ -1,7 +1,7 @@
 //! Oracles: judgements of an evaluation task over the true state of the world, taken as a
 //! typed [`Snapshot`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
@@ -157,11 +157,14 @@ impl Snapshot {
     }
 }
 
-/// What every deployment looked like when the task began: spec replicas, images, variables.
+/// What the world looked like when the task began: every deployment's spec replicas, images
+/// and variables, and which pods existed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Baseline {
-    started: Timestamp,
     deployments: BTreeMap<ObjectKey, String>,
+    /// The UIDs of the pods that existed. A pod is new when its UID is not among them, which
+    /// holds at any clock resolution (an API server writes creation times in whole seconds).
+    pods: BTreeSet<String>,
 }
 
 fn fingerprint(d: &Deployment) -> String {
@@ -197,7 +200,11 @@ impl Baseline {
     /// Takes the baseline of the world in `snapshot`.
     pub fn take(snapshot: &Snapshot) -> Self {
         Self {
-            started: snapshot.now,
+            pods: snapshot
+                .pods
+                .values()
+                .filter_map(|p| p.metadata.uid.clone())
+                .collect(),
             deployments: snapshot
                 .deployments
                 .iter()
@@ -463,9 +470,9 @@ fn assess(
         Oracle::Restarted => {
             let fresh = pods.iter().all(|p| {
                 p.metadata
-                    .creation_timestamp
+                    .uid
                     .as_ref()
-                    .is_some_and(|t| t.0 > baseline.started)
+                    .is_some_and(|uid| !baseline.pods.contains(uid))
             });
             untouched(verdict(
                 fresh && all_ready,
@@ -628,6 +635,36 @@ mod tests {
         let judged = judge(&metric, &snapshot, &baseline, &ResultFields::default());
         assert_eq!(judged.by, JudgedBy::Oracle);
         assert!(!judged.verdict.success);
+    }
+
+    #[test]
+    fn a_pod_is_new_by_its_uid_whatever_the_clock_resolution() {
+        let mut world = World::new(Arc::new(Scenario::embedded_sock_shop()), 1).unwrap();
+        let restart = task("restart");
+        let before = Snapshot::of_world(&world, &restart.namespace, &restart.component);
+        let baseline = Baseline::take(&before);
+        let report = ResultFields::default();
+        let not_yet = judge(&restart, &before, &baseline, &report);
+        assert!(!not_yet.verdict.success, "{}", not_yet.verdict.reason);
+
+        let line = format!(
+            "kubectl rollout restart deployment/{} -n {}",
+            restart.component, restart.namespace
+        );
+        assert_eq!(world.run_line(&line).status, 0);
+        world.advance(crate::simulator::Millis(120_000));
+        let mut after = Snapshot::of_world(&world, &restart.namespace, &restart.component);
+        let restarted = judge(&restart, &after, &baseline, &report);
+        assert!(restarted.verdict.success, "{}", restarted.verdict.reason);
+
+        // Creation times cut to the baseline's own instant (an API server's whole seconds at
+        // their coarsest) do not change the verdict.
+        for pod in after.pods.values_mut() {
+            pod.metadata.creation_timestamp = Some(
+                k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(before.now),
+            );
+        }
+        assert_eq!(judge(&restart, &after, &baseline, &report), restarted);
     }
 
     #[test]

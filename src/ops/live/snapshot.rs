@@ -1,14 +1,12 @@
 //! The oracles' [`Snapshot`] of a live cluster, read with kube-rs from the API server of the
 //! backend's kubeconfig and context: every deployment, pod and horizontal pod autoscaler.
 //!
-//! A live cluster has no ground truth for metrics, so `truth` is `None` and the metric
-//! oracles say the verdict is the model's alone.
+//! A live cluster has no ground truth for metrics, so `truth` is `None`; the evaluation fills
+//! it with what Prometheus measures ([`super::LiveOps::measure`]).
 //!
-//! Known gap: the API server writes object times in whole seconds while `now` (and so a
-//! baseline's start) keeps the simulator's milliseconds, so the `Restarted` oracle
-//! (`creationTimestamp` after the start) misses a pod created in the same second as the
-//! baseline was taken. Within that limit the snapshot equals the in-process one
-//! (`tests/live`).
+//! The API server writes object times in whole seconds where the in-process world keeps
+//! milliseconds; nothing the oracles judge depends on the difference (a pod is new by its UID),
+//! and otherwise the snapshot equals the in-process one (`tests/live`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
