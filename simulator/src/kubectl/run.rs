@@ -13,6 +13,7 @@ use super::logs::{self, LogsRequest};
 use super::output::CommandOutput;
 use super::resources::{ALL_CATEGORY, ResourceKind};
 use super::selector::Selector;
+use super::{apply, patch};
 use crate::clock::Millis;
 use crate::manifest;
 use crate::world::ops::{ApiError, Edit};
@@ -904,7 +905,7 @@ impl World {
                 out.status = 1;
                 continue;
             };
-            let objects = match manifest::parse_documents(&text, &file) {
+            let objects = match manifest::parse_documents_raw(&text, &file) {
                 Ok(o) => o,
                 Err(e) => {
                     out.stderr
@@ -913,23 +914,43 @@ impl World {
                     continue;
                 }
             };
-            for mut object in objects {
+            for (mut raw, mut object) in objects {
                 set_default_namespace(&mut object, ns);
+                if let Some(n) =
+                    crate::world::manifest_meta(&object).and_then(|m| m.namespace.clone())
+                {
+                    apply::set_raw_namespace(&mut raw, &n);
+                }
                 let kind = ResourceKind::resolve(object.kind());
                 let name = crate::world::manifest_name(&object);
                 let label = kind
                     .map(|k| k.qualified_kind())
                     .unwrap_or_else(|| object.kind().to_ascii_lowercase());
-                if create
-                    && let Some(k) = kind
-                    && self.get(k, &object_namespace(&object, ns), &name).is_some()
-                {
+                let object_ns = match kind {
+                    Some(k) if !k.info().namespaced => String::new(),
+                    _ => object_namespace(&object, ns),
+                };
+                let current =
+                    kind.and_then(|k| self.get(k, &object_ns, &name).map(|o| o.to_json()));
+                if create && let (Some(k), Some(_)) = (kind, &current) {
                     out.stderr.push_str(&format!(
                         "Error from server (AlreadyExists): error when creating \"{file}\": {} \"{name}\" already exists\n",
                         k.qualified_plural()
                     ));
                     out.status = 1;
                     continue;
+                }
+                if !create && let (Some(k), Some(current)) = (kind, &current) {
+                    self.apply_existing(&mut out, k, &object_ns, &name, &raw, current);
+                    continue;
+                }
+                if !create {
+                    let (_, text) = apply::annotate(&raw);
+                    if let Some(meta) = crate::world::manifest_meta_mut(&mut object) {
+                        meta.annotations
+                            .get_or_insert_with(Default::default)
+                            .insert(apply::LAST_APPLIED.into(), text);
+                    }
                 }
                 match self.apply(object) {
                     Ok(outcome) => out.stdout.push_str(&format!(
@@ -946,6 +967,44 @@ impl World {
             }
         }
         Ok(out)
+    }
+
+    /// `apply` to an object that exists, as client-side kubectl does it: the three-way patch
+    /// from the last-applied annotation (with a warning when the object has none), sent as a
+    /// strategic merge patch; no patch at all is `unchanged`.
+    fn apply_existing(
+        &mut self,
+        out: &mut CommandOutput,
+        kind: ResourceKind,
+        ns: &str,
+        name: &str,
+        raw: &serde_json::Value,
+        current: &serde_json::Value,
+    ) {
+        let original = apply::last_applied(current);
+        if original.is_none() {
+            out.stderr
+                .push_str(&apply::missing_annotation_warning(&format!(
+                    "{}/{name}",
+                    kind.info().plural
+                )));
+        }
+        let (modified, _) = apply::annotate(raw);
+        let diff = patch::three_way(original.as_ref(), &modified, current);
+        if apply::is_empty_patch(&diff) {
+            out.stdout
+                .push_str(&format!("{}/{name} unchanged\n", kind.qualified_kind()));
+            return;
+        }
+        match patch::patch(self, kind, ns, name, "strategic", &diff.to_string()) {
+            Ok(_) => out
+                .stdout
+                .push_str(&format!("{}/{name} configured\n", kind.qualified_kind())),
+            Err(e) => {
+                out.stderr.push_str(&e.stderr);
+                out.status = 1;
+            }
+        }
     }
 
     fn cmd_version(&self, inv: &Invocation) -> CommandOutput {
