@@ -56,6 +56,7 @@
 pub(crate) mod discovery;
 pub(crate) mod kubernetes;
 pub(crate) mod metrics_api;
+pub(crate) mod openapi;
 pub(crate) mod prometheus;
 pub(crate) mod protobuf;
 pub(crate) mod status;
