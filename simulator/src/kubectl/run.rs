@@ -898,6 +898,13 @@ impl World {
         }
         let create = inv.verb == Verb::Create;
         let mut out = CommandOutput::default();
+        let files: Vec<String> = files
+            .into_iter()
+            .flat_map(|f| match self.scenario().file_text(&f) {
+                Some(_) => vec![f],
+                None => self.scenario().dir_files(&f).unwrap_or_else(|| vec![f]),
+            })
+            .collect();
         for file in files {
             let Some(text) = self.scenario().file_text(&file) else {
                 out.stderr

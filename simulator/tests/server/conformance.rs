@@ -310,6 +310,16 @@ fn cases() -> Vec<Case> {
             "get ns sock-shop -o yaml",
         ]),
         case(&["apply -f manifests/nosuch.yaml"]),
+        case(&[
+            "apply -f manifests/",
+            "apply -f manifests",
+            "get deploy,svc -n sock-shop",
+        ]),
+        case(&[
+            "delete deploy catalogue -n sock-shop",
+            "create -f manifests",
+            "get deploy catalogue -n sock-shop",
+        ]),
         case(&["autoscale deploy carts -n sock-shop --min=1 --max=3 --cpu-percent=50"]),
         case(&["api-resources --namespaced=true"]),
         case(&["top pod -n sock-shop"]),
