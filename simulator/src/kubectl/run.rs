@@ -586,10 +586,18 @@ impl World {
             return Err(api_err(&ApiError::not_found(kind, &name)));
         }
         let timeout = inv.flags.duration("timeout");
+        // Without --timeout kubectl waits until the rollout completes or the deployment reports
+        // its progress deadline exceeded. The interpreter bounds the wait at the deadline plus
+        // WAIT_LIMIT (a rollout that keeps making progress, or a paused one, may run longer),
+        // and reports reaching the bound as kubectl reports an expired --timeout.
+        let deadline = self
+            .deployment(ns, &name)
+            .and_then(|d| d.spec.as_ref()?.progress_deadline_seconds)
+            .unwrap_or(600);
         let limit = if timeout.as_nanos() > 0 {
             Millis(timeout.as_nanos() / 1_000_000)
         } else {
-            WAIT_LIMIT
+            Millis::from_secs(i64::from(deadline)) + WAIT_LIMIT
         };
         // kubectl prints the status of the deployment as it lists it, then once for every
         // change a watch on it reports (the same line again when the change left the counts
@@ -600,11 +608,16 @@ impl World {
         let end = self.clock().elapsed() + limit;
         loop {
             match rollout_message(self, ns, &name) {
-                Ok(done) => {
+                Rollout::Done(done) => {
                     out.stdout.push_str(&done);
                     return Ok(out);
                 }
-                Err(waiting) => out.stdout.push_str(&waiting),
+                Rollout::Failed(error) => {
+                    out.stderr.push_str(&error);
+                    out.status = 1;
+                    return Ok(out);
+                }
+                Rollout::Waiting(waiting) => out.stdout.push_str(&waiting),
             }
             if !watch {
                 return Ok(out);
@@ -614,14 +627,8 @@ impl World {
             let changed = left > Millis(0)
                 && self.advance_until(left, |w| deployment_version(w, ns, &name) != seen);
             if !changed {
-                if timeout.as_nanos() > 0 {
-                    out.stderr
-                        .push_str("error: timed out waiting for the condition\n");
-                } else {
-                    out.stderr.push_str(&format!(
-                        "error: deployment \"{name}\" exceeded its progress deadline\n"
-                    ));
-                }
+                out.stderr
+                    .push_str("error: timed out waiting for the condition\n");
                 out.status = 1;
                 return Ok(out);
             }
@@ -1123,9 +1130,19 @@ fn deployment_version(world: &World, ns: &str, name: &str) -> Option<String> {
 }
 
 /// `Ok(done message)` when the rollout is complete, else `Err(waiting message)`.
-fn rollout_message(world: &World, ns: &str, name: &str) -> Result<String, String> {
+/// Where a rollout stands, as `kubectl rollout status` reads it from the deployment.
+enum Rollout {
+    /// Complete: the line kubectl prints.
+    Done(String),
+    /// Still rolling: the line kubectl prints while it waits.
+    Waiting(String),
+    /// The deployment reports its progress deadline exceeded: kubectl's error.
+    Failed(String),
+}
+
+fn rollout_message(world: &World, ns: &str, name: &str) -> Rollout {
     let Some(d) = world.deployment(ns, name) else {
-        return Ok(String::new());
+        return Rollout::Done(String::new());
     };
     let spec = d.spec.clone().unwrap_or_default();
     let st = d.status.clone().unwrap_or_default();
@@ -1134,25 +1151,33 @@ fn rollout_message(world: &World, ns: &str, name: &str) -> Result<String, String
     let total = st.replicas.unwrap_or(0);
     let available = st.available_replicas.unwrap_or(0);
     if d.metadata.generation > st.observed_generation {
-        return Err("Waiting for deployment spec update to be observed...\n".into());
+        return Rollout::Waiting("Waiting for deployment spec update to be observed...\n".into());
+    }
+    let timed_out = st.conditions.iter().flatten().any(|c| {
+        c.type_ == "Progressing" && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
+    });
+    if timed_out {
+        return Rollout::Failed(format!(
+            "error: deployment \"{name}\" exceeded its progress deadline\n"
+        ));
     }
     if updated < desired {
-        return Err(format!(
+        return Rollout::Waiting(format!(
             "Waiting for deployment \"{name}\" rollout to finish: {updated} out of {desired} new replicas have been updated...\n"
         ));
     }
     if total > updated {
-        return Err(format!(
+        return Rollout::Waiting(format!(
             "Waiting for deployment \"{name}\" rollout to finish: {} old replicas are pending termination...\n",
             total - updated
         ));
     }
     if available < updated {
-        return Err(format!(
+        return Rollout::Waiting(format!(
             "Waiting for deployment \"{name}\" rollout to finish: {available} of {updated} updated replicas are available...\n"
         ));
     }
-    Ok(format!("deployment \"{name}\" successfully rolled out\n"))
+    Rollout::Done(format!("deployment \"{name}\" successfully rolled out\n"))
 }
 
 /// `api-resources`: the served types, then the metrics API's two when metrics-server runs.

@@ -310,6 +310,16 @@ fn cases() -> Vec<Case> {
             "get ns sock-shop -o yaml",
         ]),
         case(&["apply -f manifests/nosuch.yaml"]),
+        // A stuck rollout: the image cannot be pulled, so the new pod never becomes ready and
+        // the deployment reports ProgressDeadlineExceeded once the deadline has passed without
+        // progress, which ends `rollout status` on both sides.
+        case(&[
+            "patch deploy carts -n sock-shop -p '{\"spec\":{\"progressDeadlineSeconds\":60}}'",
+            "set image deploy/carts carts=weaveworksdemos/carts:9.9.9 -n sock-shop",
+            "rollout status deploy/carts -n sock-shop",
+            "get deploy carts -n sock-shop -o 'jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}'",
+            "rollout status deploy/carts -n sock-shop --watch=false",
+        ]),
         case(&[
             "apply -f manifests/",
             "apply -f manifests",
