@@ -18,6 +18,10 @@ pub fn missing_annotation_warning(resource: &str) -> String {
 /// [`LAST_APPLIED`] set to the object itself (its annotations without the last-applied one,
 /// as an empty map when it has none), encoded as kubectl encodes it. Returns the annotated
 /// object and the annotation's text.
+///
+/// `object` is the manifest as [`crate::manifest`] read it. Where that reader resolves a plain
+/// scalar otherwise than kubectl's YAML 1.1 reader (`010` is the number 10 here and 8 for
+/// kubectl), the recorded configuration differs from kubectl's.
 pub fn annotate(object: &Value) -> (Value, String) {
     let mut object = object.clone();
     let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) else {

@@ -986,6 +986,10 @@ impl World {
     /// `apply` to an object that exists, as client-side kubectl does it: the three-way patch
     /// from the last-applied annotation (with a warning when the object has none), sent as a
     /// strategic merge patch; no patch at all is `unchanged`.
+    ///
+    /// A patch the world refuses is reported with the patch verb's error line; kubectl wraps
+    /// the server's message in `error when applying patch: PATCH to: RESOURCE ...`, which is
+    /// not reproduced.
     fn apply_existing(
         &mut self,
         out: &mut CommandOutput,

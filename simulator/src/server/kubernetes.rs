@@ -2,9 +2,9 @@
 //!
 //! Paths are those of the real API server (`/api/v1/namespaces/NS/pods/NAME`,
 //! `/apis/apps/v1/...`); reads are answered from [`World::get`] and [`World::list`], writes go
-//! through the same world operations the interpreter uses ([`World::scale`],
-//! [`crate::kubectl::patch::patch`], [`World::delete`]), and tables come from
-//! [`crate::kubectl::table`].
+//! through the same world operations the interpreter uses ([`World::apply`] for creation,
+//! [`World::scale`], [`crate::kubectl::patch::patch`], [`World::delete`]), tables come from
+//! [`crate::kubectl::table`], and `/openapi/v3` from [`super::openapi`].
 
 use serde_json::{Value, json};
 
@@ -101,6 +101,17 @@ pub(crate) fn handle(world: &mut World, req: &ApiRequest) -> Reply {
     let Some(rp) = parse_path(path) else {
         return status::no_route();
     };
+    // A dry run must leave the world as it is, and the world's writes have no dry mode.
+    if req.method != "GET"
+        && let Some(mode) = req.params().get("dryRun")
+    {
+        return status::status(
+            400,
+            "BadRequest",
+            &format!("dryRun={mode}: server-side dry runs are not simulated"),
+            None,
+        );
+    }
     if rp.group == METRICS_GROUP && rp.version == METRICS_VERSION {
         return super::metrics_api::handle(world, req, &rp);
     }
@@ -359,14 +370,6 @@ fn create(world: &mut World, req: &ApiRequest, kind: ResourceKind, ns: Option<&s
             &format!(
                 "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {media})"
             ),
-            None,
-        );
-    }
-    if let Some(mode) = req.params().get("dryRun") {
-        return status::status(
-            400,
-            "BadRequest",
-            &format!("dryRun={mode}: dry-run creation is not simulated"),
             None,
         );
     }

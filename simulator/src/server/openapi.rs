@@ -10,7 +10,11 @@
 //!
 //! The documents list paths, operations and their parameters, and no request bodies or
 //! schemas: kubectl then computes strategic merge patches from the types compiled into it,
-//! which carry the same patch strategies and merge keys the API server's schemas do.
+//! which carry the same patch strategies and merge keys the API server's schemas do. Without
+//! schemas, `kubectl explain` has nothing to print.
+//!
+//! The server accepts `fieldValidation` on writes but does not report fields the type lacks:
+//! bodies are decoded as the interpreter decodes manifests, which drops them.
 
 use serde_json::{Value, json};
 
@@ -167,7 +171,7 @@ fn operation(r: &ResourceInfo, action: &str, write: bool) -> Value {
         op["parameters"] = json!([{
             "name": "fieldValidation",
             "in": "query",
-            "description": "How the server treats fields of the request body that the type does not have.",
+            "description": "How the server treats fields of the request body that the type does not have; this server drops them whatever the value.",
             "schema": {"type": "string", "uniqueItems": true},
         }]);
     }
