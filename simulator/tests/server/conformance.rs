@@ -310,6 +310,21 @@ fn cases() -> Vec<Case> {
             "get ns sock-shop -o yaml",
         ]),
         case(&["apply -f manifests/nosuch.yaml"]),
+        // A Service's ports merge by port: the patch changes the one port, apply restores it.
+        case(&[
+            "patch svc catalogue -n sock-shop -p '{\"spec\":{\"ports\":[{\"port\":80,\"targetPort\":8080}]}}'",
+            "get svc catalogue -n sock-shop -o jsonpath={.spec.ports}",
+            "apply -f manifests/06-catalogue-svc.yaml",
+            "get svc catalogue -n sock-shop -o jsonpath={.spec.ports}",
+        ]),
+        // What the last-applied configuration set and the manifest no longer does is removed;
+        // what neither set stays.
+        case(&[
+            "label deploy catalogue -n sock-shop tier=x extra=y",
+            "annotate deploy catalogue -n sock-shop 'kubectl.kubernetes.io/last-applied-configuration={\"metadata\":{\"labels\":{\"tier\":\"x\"}}}'",
+            "apply -f manifests/05-catalogue-dep.yaml",
+            "get deploy catalogue -n sock-shop --show-labels",
+        ]),
         // A stuck rollout: the image cannot be pulled, so the new pod never becomes ready and
         // the deployment reports ProgressDeadlineExceeded once the deadline has passed without
         // progress, which ends `rollout status` on both sides.
