@@ -61,10 +61,6 @@
 //!   module to return the world's typed `ApiError`.
 //! - `discovery.k8s.io` EndpointSlices are served for listing only, and node Leases for
 //!   GET only; neither is in discovery.
-//! - A rollout stuck for longer than a watch's quiet limit ([`watch::QUIET_LIMIT`], 300 s;
-//!   the default progress deadline is 600 s) reaches `ProgressDeadlineExceeded` over HTTP only
-//!   after kubectl's watch has idled for its `timeoutSeconds` of real time and been opened
-//!   again (see [`watch`]); in-process the same `rollout status` ends without that wait.
 
 pub(crate) mod discovery;
 pub(crate) mod kubernetes;

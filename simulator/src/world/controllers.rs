@@ -525,6 +525,38 @@ impl World {
         }
     }
 
+    /// How long from now until the deployment controller reports, on its own, that the named
+    /// deployment's rollout exceeded its progress deadline, if nothing else happens first:
+    /// `None` when no deadline is pending (the rollout is complete, paused or already timed
+    /// out). The report falls in the first whole second after the deadline.
+    pub fn progress_deadline_due(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Option<crate::clock::Millis> {
+        let d = self.deployment(namespace, name)?;
+        let spec = d.spec.as_ref()?;
+        if spec.paused == Some(true) {
+            return None;
+        }
+        let condition = d
+            .status
+            .as_ref()?
+            .conditions
+            .as_ref()?
+            .iter()
+            .find(|c| c.type_ == "Progressing")?;
+        if condition.status != "True" || condition.reason.as_deref() != Some("ReplicaSetUpdated") {
+            return None;
+        }
+        let since = condition.last_update_time.as_ref()?.0;
+        let deadline = i64::from(spec.progress_deadline_seconds.unwrap_or(600));
+        let due = since.as_millisecond() + deadline * 1000 + 1000;
+        Some(crate::clock::Millis(
+            (due - self.clock.now().as_millisecond()).max(0),
+        ))
+    }
+
     /// Rewrites every Deployment's status from its ReplicaSets.
     pub(crate) fn deployment_status(&mut self) {
         let now = Time(self.clock.now());

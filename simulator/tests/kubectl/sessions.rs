@@ -112,6 +112,12 @@ fn a_stuck_rollout_reports_its_progress_deadline_exceeded_after_the_deadline() {
     };
     run(&mut w, "sleep 300s");
     assert_eq!(progressing(&mut w), "ReplicaSetUpdated");
+    let due = w
+        .progress_deadline_due("sock-shop", "catalogue")
+        .expect("a deadline is pending")
+        .0
+        / 1000;
+    assert!((290..=305).contains(&due), "due in {due} s");
     let started = w.clock().elapsed();
     let status = run(
         &mut w,
@@ -127,6 +133,7 @@ fn a_stuck_rollout_reports_its_progress_deadline_exceeded_after_the_deadline() {
     let waited = (w.clock().elapsed() - started).0 / 1000;
     assert!((295..=310).contains(&waited), "waited {waited} s");
     assert_eq!(progressing(&mut w), "ProgressDeadlineExceeded");
+    assert_eq!(w.progress_deadline_due("sock-shop", "catalogue"), None);
     // A new rollout makes progress again.
     run(
         &mut w,

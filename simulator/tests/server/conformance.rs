@@ -189,6 +189,13 @@ fn cases() -> Vec<Case> {
             "set image deploy/carts carts=weaveworksdemos/carts:0.4.7 -n sock-shop",
             "rollout status deploy/carts -n sock-shop --watch=false",
         ]),
+        // The default deadline (600 s) is longer than a watch's quiet stretch; the served
+        // watch waits up to the pending deadline, as the interpreter does.
+        case(&[
+            "set image deploy/carts carts=weaveworksdemos/carts:9.9.9 -n sock-shop",
+            "rollout status deploy/carts -n sock-shop",
+            "get deploy carts -n sock-shop",
+        ]),
         case(&["get pods -n sock-shop --sort-by=.metadata.name -o name"]),
         case(&["get pods -n sock-shop --field-selector=status.phase=Running"]),
         case(&["get pods -n sock-shop --field-selector=bogus"]),
@@ -334,6 +341,13 @@ fn cases() -> Vec<Case> {
             "rollout status deploy/carts -n sock-shop",
             "get deploy carts -n sock-shop -o 'jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}'",
             "rollout status deploy/carts -n sock-shop --watch=false",
+        ]),
+        // The default deadline (600 s) is longer than a watch's quiet stretch; the served
+        // watch waits up to the pending deadline, as the interpreter does.
+        case(&[
+            "set image deploy/carts carts=weaveworksdemos/carts:9.9.9 -n sock-shop",
+            "rollout status deploy/carts -n sock-shop",
+            "get deploy carts -n sock-shop",
         ]),
         case(&[
             "apply -f manifests/",
