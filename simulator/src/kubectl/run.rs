@@ -25,7 +25,8 @@ pub const CLIENT_VERSION: &str = "v1.32.5";
 /// Virtual time every command takes before it acts: the round trip of a client.
 pub const COMMAND_LATENCY: Millis = Millis(1000);
 
-/// The longest a waiting command (`rollout status`, `delete`) waits in virtual time.
+/// The longest a waiting command waits in virtual time: `delete`'s wait for pods to go, and
+/// what `rollout status` waits beyond the deployment's progress deadline.
 const WAIT_LIMIT: Millis = Millis::from_secs(600);
 
 impl World {

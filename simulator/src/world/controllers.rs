@@ -746,8 +746,14 @@ fn progressing(p: &ProgressInputs<'_>) -> DeploymentCondition {
             !same,
         );
     }
+    // Whether the condition already speaks of this replica set: a new one starts a rollout.
+    let names_rs = p
+        .prev
+        .and_then(|c| c.message.as_deref())
+        .is_some_and(|m| m.starts_with(&format!("ReplicaSet \"{rs}\" ")));
     if let Some(prev) = p.prev
         && prev_reason == Some("NewReplicaSetAvailable")
+        && names_rs
         && total == updated
     {
         return prev.clone();
@@ -758,11 +764,7 @@ fn progressing(p: &ProgressInputs<'_>) -> DeploymentCondition {
         || total - updated < old_old
         || ready > p.old.ready_replicas.unwrap_or(0)
         || ready > p.old.available_replicas.unwrap_or(0);
-    let same_rollout = p
-        .prev
-        .and_then(|c| c.message.as_deref())
-        .is_some_and(|m| m.starts_with(&format!("ReplicaSet \"{rs}\" ")))
-        && prev_reason != Some("NewReplicaSetAvailable");
+    let same_rollout = names_rs && prev_reason != Some("NewReplicaSetAvailable");
     let updating = |transition| {
         make(
             true,
