@@ -1,5 +1,6 @@
 //! `kubectl patch`: JSON merge patches, strategic merge patches (lists of named items merge by
-//! their key) and JSON patches, applied to an object's JSON form and decoded back.
+//! their key) and JSON patches, applied to an object's JSON form and decoded back; and the
+//! three-way strategic merge patch client-side `kubectl apply` computes ([`three_way`]).
 
 use serde_json::{Map, Value};
 
