@@ -117,6 +117,21 @@ pub enum ManifestError {
 /// [`ManifestError`] naming `source_name` and the document when the text is not YAML, a document
 /// lacks `apiVersion`/`kind`, does not fit its schema, or is of a kind the simulator cannot hold.
 pub fn parse_documents(text: &str, source_name: &str) -> Result<Vec<Manifest>, ManifestError> {
+    Ok(parse_documents_raw(text, source_name)?
+        .into_iter()
+        .map(|(_, m)| m)
+        .collect())
+}
+
+/// As [`parse_documents`], each object also as the JSON it was written as (what `kubectl apply`
+/// records in its last-applied annotation).
+///
+/// # Errors
+/// As [`parse_documents`].
+pub fn parse_documents_raw(
+    text: &str,
+    source_name: &str,
+) -> Result<Vec<(Value, Manifest)>, ManifestError> {
     let docs: Vec<Value> = if text.trim_start().starts_with('{') {
         vec![
             serde_json::from_str(text).map_err(|e| ManifestError::Syntax {
@@ -144,11 +159,11 @@ pub fn parse_documents(text: &str, source_name: &str) -> Result<Vec<Manifest>, M
                 .cloned()
                 .unwrap_or_default();
             for item in items {
-                out.push(typed(item, source_name, index)?);
+                out.push((item.clone(), typed(item, source_name, index)?));
             }
             continue;
         }
-        out.push(typed(doc, source_name, index)?);
+        out.push((doc.clone(), typed(doc, source_name, index)?));
     }
     Ok(out)
 }

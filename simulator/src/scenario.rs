@@ -312,6 +312,31 @@ impl Scenario {
         self.files.get(path).cloned()
     }
 
+    /// The manifest files directly inside a directory as `kubectl -f DIR` reads it (the
+    /// `.yaml`, `.yml` and `.json` files, in name order, without descending), each as
+    /// `DIR/NAME`; `None` when the scenario holds no such file there.
+    pub fn dir_files(&self, path: &str) -> Option<Vec<String>> {
+        let dir = path.trim_start_matches("./").trim_end_matches('/');
+        if dir.is_empty() || dir.starts_with('/') || dir.split('/').any(|p| p == "..") {
+            return None;
+        }
+        let prefix = format!("{dir}/");
+        let found: Vec<String> = self
+            .files
+            .keys()
+            .filter(|k| {
+                k.strip_prefix(&prefix).is_some_and(|rest| {
+                    !rest.contains('/')
+                        && (rest.ends_with(".yaml")
+                            || rest.ends_with(".yml")
+                            || rest.ends_with(".json"))
+                })
+            })
+            .cloned()
+            .collect();
+        (!found.is_empty()).then_some(found)
+    }
+
     /// Whether `image` can be pulled: it is named by a manifest of the scenario or listed in its
     /// registry. An image without a tag means `:latest`.
     pub fn image_exists(&self, image: &str) -> bool {

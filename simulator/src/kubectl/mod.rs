@@ -24,6 +24,7 @@
 //! assert_eq!(err.exit_code, 1);
 //! ```
 
+pub mod apply;
 pub mod cli;
 pub mod describe;
 pub mod duration;

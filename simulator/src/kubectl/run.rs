@@ -13,6 +13,7 @@ use super::logs::{self, LogsRequest};
 use super::output::CommandOutput;
 use super::resources::{ALL_CATEGORY, ResourceKind};
 use super::selector::Selector;
+use super::{apply, patch};
 use crate::clock::Millis;
 use crate::manifest;
 use crate::world::ops::{ApiError, Edit};
@@ -24,7 +25,8 @@ pub const CLIENT_VERSION: &str = "v1.32.5";
 /// Virtual time every command takes before it acts: the round trip of a client.
 pub const COMMAND_LATENCY: Millis = Millis(1000);
 
-/// The longest a waiting command (`rollout status`, `delete`) waits in virtual time.
+/// The longest a waiting command waits in virtual time: `delete`'s wait for pods to go, and
+/// what `rollout status` waits beyond the deployment's progress deadline.
 const WAIT_LIMIT: Millis = Millis::from_secs(600);
 
 impl World {
@@ -585,10 +587,18 @@ impl World {
             return Err(api_err(&ApiError::not_found(kind, &name)));
         }
         let timeout = inv.flags.duration("timeout");
+        // Without --timeout kubectl waits until the rollout completes or the deployment reports
+        // its progress deadline exceeded. The interpreter bounds the wait at the deadline plus
+        // WAIT_LIMIT (a rollout that keeps making progress, or a paused one, may run longer),
+        // and reports reaching the bound as kubectl reports an expired --timeout.
+        let deadline = self
+            .deployment(ns, &name)
+            .and_then(|d| d.spec.as_ref()?.progress_deadline_seconds)
+            .unwrap_or(600);
         let limit = if timeout.as_nanos() > 0 {
             Millis(timeout.as_nanos() / 1_000_000)
         } else {
-            WAIT_LIMIT
+            Millis::from_secs(i64::from(deadline)) + WAIT_LIMIT
         };
         // kubectl prints the status of the deployment as it lists it, then once for every
         // change a watch on it reports (the same line again when the change left the counts
@@ -599,11 +609,16 @@ impl World {
         let end = self.clock().elapsed() + limit;
         loop {
             match rollout_message(self, ns, &name) {
-                Ok(done) => {
+                Rollout::Done(done) => {
                     out.stdout.push_str(&done);
                     return Ok(out);
                 }
-                Err(waiting) => out.stdout.push_str(&waiting),
+                Rollout::Failed(error) => {
+                    out.stderr.push_str(&error);
+                    out.status = 1;
+                    return Ok(out);
+                }
+                Rollout::Waiting(waiting) => out.stdout.push_str(&waiting),
             }
             if !watch {
                 return Ok(out);
@@ -613,14 +628,8 @@ impl World {
             let changed = left > Millis(0)
                 && self.advance_until(left, |w| deployment_version(w, ns, &name) != seen);
             if !changed {
-                if timeout.as_nanos() > 0 {
-                    out.stderr
-                        .push_str("error: timed out waiting for the condition\n");
-                } else {
-                    out.stderr.push_str(&format!(
-                        "error: deployment \"{name}\" exceeded its progress deadline\n"
-                    ));
-                }
+                out.stderr
+                    .push_str("error: timed out waiting for the condition\n");
                 out.status = 1;
                 return Ok(out);
             }
@@ -897,6 +906,13 @@ impl World {
         }
         let create = inv.verb == Verb::Create;
         let mut out = CommandOutput::default();
+        let files: Vec<String> = files
+            .into_iter()
+            .flat_map(|f| match self.scenario().file_text(&f) {
+                Some(_) => vec![f],
+                None => self.scenario().dir_files(&f).unwrap_or_else(|| vec![f]),
+            })
+            .collect();
         for file in files {
             let Some(text) = self.scenario().file_text(&file) else {
                 out.stderr
@@ -904,7 +920,7 @@ impl World {
                 out.status = 1;
                 continue;
             };
-            let objects = match manifest::parse_documents(&text, &file) {
+            let objects = match manifest::parse_documents_raw(&text, &file) {
                 Ok(o) => o,
                 Err(e) => {
                     out.stderr
@@ -913,23 +929,43 @@ impl World {
                     continue;
                 }
             };
-            for mut object in objects {
+            for (mut raw, mut object) in objects {
                 set_default_namespace(&mut object, ns);
+                if let Some(n) =
+                    crate::world::manifest_meta(&object).and_then(|m| m.namespace.clone())
+                {
+                    apply::set_raw_namespace(&mut raw, &n);
+                }
                 let kind = ResourceKind::resolve(object.kind());
                 let name = crate::world::manifest_name(&object);
                 let label = kind
                     .map(|k| k.qualified_kind())
                     .unwrap_or_else(|| object.kind().to_ascii_lowercase());
-                if create
-                    && let Some(k) = kind
-                    && self.get(k, &object_namespace(&object, ns), &name).is_some()
-                {
+                let object_ns = match kind {
+                    Some(k) if !k.info().namespaced => String::new(),
+                    _ => object_namespace(&object, ns),
+                };
+                let current =
+                    kind.and_then(|k| self.get(k, &object_ns, &name).map(|o| o.to_json()));
+                if create && let (Some(k), Some(_)) = (kind, &current) {
                     out.stderr.push_str(&format!(
                         "Error from server (AlreadyExists): error when creating \"{file}\": {} \"{name}\" already exists\n",
                         k.qualified_plural()
                     ));
                     out.status = 1;
                     continue;
+                }
+                if !create && let (Some(k), Some(current)) = (kind, &current) {
+                    self.apply_existing(&mut out, k, &object_ns, &name, &raw, current);
+                    continue;
+                }
+                if !create {
+                    let (_, text) = apply::annotate(&raw);
+                    if let Some(meta) = crate::world::manifest_meta_mut(&mut object) {
+                        meta.annotations
+                            .get_or_insert_with(Default::default)
+                            .insert(apply::LAST_APPLIED.into(), text);
+                    }
                 }
                 match self.apply(object) {
                     Ok(outcome) => out.stdout.push_str(&format!(
@@ -946,6 +982,48 @@ impl World {
             }
         }
         Ok(out)
+    }
+
+    /// `apply` to an object that exists, as client-side kubectl does it: the three-way patch
+    /// from the last-applied annotation (with a warning when the object has none), sent as a
+    /// strategic merge patch; no patch at all is `unchanged`.
+    ///
+    /// A patch the world refuses is reported with the patch verb's error line; kubectl wraps
+    /// the server's message in `error when applying patch: PATCH to: RESOURCE ...`, which is
+    /// not reproduced.
+    fn apply_existing(
+        &mut self,
+        out: &mut CommandOutput,
+        kind: ResourceKind,
+        ns: &str,
+        name: &str,
+        raw: &serde_json::Value,
+        current: &serde_json::Value,
+    ) {
+        let original = apply::last_applied(current);
+        if original.is_none() {
+            out.stderr
+                .push_str(&apply::missing_annotation_warning(&format!(
+                    "{}/{name}",
+                    kind.info().plural
+                )));
+        }
+        let (modified, _) = apply::annotate(raw);
+        let diff = patch::three_way(original.as_ref(), &modified, current);
+        if apply::is_empty_patch(&diff) {
+            out.stdout
+                .push_str(&format!("{}/{name} unchanged\n", kind.qualified_kind()));
+            return;
+        }
+        match patch::patch(self, kind, ns, name, "strategic", &diff.to_string()) {
+            Ok(_) => out
+                .stdout
+                .push_str(&format!("{}/{name} configured\n", kind.qualified_kind())),
+            Err(e) => {
+                out.stderr.push_str(&e.stderr);
+                out.status = 1;
+            }
+        }
     }
 
     fn cmd_version(&self, inv: &Invocation) -> CommandOutput {
@@ -1057,9 +1135,19 @@ fn deployment_version(world: &World, ns: &str, name: &str) -> Option<String> {
 }
 
 /// `Ok(done message)` when the rollout is complete, else `Err(waiting message)`.
-fn rollout_message(world: &World, ns: &str, name: &str) -> Result<String, String> {
+/// Where a rollout stands, as `kubectl rollout status` reads it from the deployment.
+enum Rollout {
+    /// Complete: the line kubectl prints.
+    Done(String),
+    /// Still rolling: the line kubectl prints while it waits.
+    Waiting(String),
+    /// The deployment reports its progress deadline exceeded: kubectl's error.
+    Failed(String),
+}
+
+fn rollout_message(world: &World, ns: &str, name: &str) -> Rollout {
     let Some(d) = world.deployment(ns, name) else {
-        return Ok(String::new());
+        return Rollout::Done(String::new());
     };
     let spec = d.spec.clone().unwrap_or_default();
     let st = d.status.clone().unwrap_or_default();
@@ -1068,25 +1156,33 @@ fn rollout_message(world: &World, ns: &str, name: &str) -> Result<String, String
     let total = st.replicas.unwrap_or(0);
     let available = st.available_replicas.unwrap_or(0);
     if d.metadata.generation > st.observed_generation {
-        return Err("Waiting for deployment spec update to be observed...\n".into());
+        return Rollout::Waiting("Waiting for deployment spec update to be observed...\n".into());
+    }
+    let timed_out = st.conditions.iter().flatten().any(|c| {
+        c.type_ == "Progressing" && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
+    });
+    if timed_out {
+        return Rollout::Failed(format!(
+            "error: deployment \"{name}\" exceeded its progress deadline\n"
+        ));
     }
     if updated < desired {
-        return Err(format!(
+        return Rollout::Waiting(format!(
             "Waiting for deployment \"{name}\" rollout to finish: {updated} out of {desired} new replicas have been updated...\n"
         ));
     }
     if total > updated {
-        return Err(format!(
+        return Rollout::Waiting(format!(
             "Waiting for deployment \"{name}\" rollout to finish: {} old replicas are pending termination...\n",
             total - updated
         ));
     }
     if available < updated {
-        return Err(format!(
+        return Rollout::Waiting(format!(
             "Waiting for deployment \"{name}\" rollout to finish: {available} of {updated} updated replicas are available...\n"
         ));
     }
-    Ok(format!("deployment \"{name}\" successfully rolled out\n"))
+    Rollout::Done(format!("deployment \"{name}\" successfully rolled out\n"))
 }
 
 /// `api-resources`: the served types, then the metrics API's two when metrics-server runs.

@@ -2,21 +2,23 @@
 //!
 //! Paths are those of the real API server (`/api/v1/namespaces/NS/pods/NAME`,
 //! `/apis/apps/v1/...`); reads are answered from [`World::get`] and [`World::list`], writes go
-//! through the same world operations the interpreter uses ([`World::scale`],
-//! [`crate::kubectl::patch::patch`], [`World::delete`]), and tables come from
-//! [`crate::kubectl::table`].
+//! through the same world operations the interpreter uses ([`World::apply`] for creation,
+//! [`World::scale`], [`crate::kubectl::patch::patch`], [`World::delete`]), tables come from
+//! [`crate::kubectl::table`], and `/openapi/v3` from [`super::openapi`].
 
 use serde_json::{Value, json};
 
 use super::discovery::{self, METRICS_GROUP, METRICS_VERSION};
-use super::status;
 use super::{ApiRequest, Reply};
+use super::{openapi, status};
 use crate::kubectl::logs::{LogsRequest, logs};
 use crate::kubectl::patch;
 use crate::kubectl::resources::{RESOURCES, ResourceInfo, ResourceKind};
 use crate::kubectl::selector::Selector;
 use crate::kubectl::table;
-use crate::world::{Object, World};
+use crate::manifest;
+use crate::world::ops::ApiError;
+use crate::world::{Object, World, manifest_meta_mut, manifest_name};
 
 /// A resource path, split into its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +82,11 @@ pub(crate) fn handle(world: &mut World, req: &ApiRequest) -> Reply {
         "/healthz" | "/livez" | "/readyz" => return Reply::text(200, "ok"),
         _ => {}
     }
+    if req.method == "GET"
+        && let Some(reply) = super::openapi::handle(world, path)
+    {
+        return reply;
+    }
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segs.as_slice() {
         ["api", v] => {
@@ -94,6 +101,17 @@ pub(crate) fn handle(world: &mut World, req: &ApiRequest) -> Reply {
     let Some(rp) = parse_path(path) else {
         return status::no_route();
     };
+    // A dry run must leave the world as it is, and the world's writes have no dry mode.
+    if req.method != "GET"
+        && let Some(mode) = req.params().get("dryRun")
+    {
+        return status::status(
+            400,
+            "BadRequest",
+            &format!("dryRun={mode}: server-side dry runs are not simulated"),
+            None,
+        );
+    }
     if rp.group == METRICS_GROUP && rp.version == METRICS_VERSION {
         return super::metrics_api::handle(world, req, &rp);
     }
@@ -136,6 +154,9 @@ pub(crate) fn handle(world: &mut World, req: &ApiRequest) -> Reply {
     let ns = rp.namespace.unwrap_or("");
     match (req.method.as_str(), rp.name, rp.sub) {
         ("GET", None, None) => list(world, req, info.kind, rp.namespace),
+        ("POST", None, None) if openapi::creatable(info.kind) => {
+            create(world, req, info.kind, rp.namespace)
+        }
         ("GET", Some(name), None) => match world.get(info.kind, ns, name) {
             Some(o) if req.wants_table() => table_reply(world, &[o]),
             Some(o) => Reply::json(200, &o.to_json()),
@@ -145,7 +166,9 @@ pub(crate) fn handle(world: &mut World, req: &ApiRequest) -> Reply {
         ("GET", Some(name), Some("log")) if info.kind == ResourceKind::Pod => {
             pod_log(world, req, ns, name)
         }
-        ("PATCH", Some(name), None) => patch_object(world, req, info.kind, ns, name),
+        ("PATCH", Some(name), None) if openapi::patchable(info.kind) => {
+            patch_object(world, req, info.kind, ns, name)
+        }
         ("PATCH" | "PUT", Some(name), Some("scale")) => {
             patch_scale(world, req, info.kind, ns, name)
         }
@@ -331,6 +354,87 @@ fn patch_object(
             None => status::not_found(&kind.qualified_plural(), name),
         },
         Err(out) => status::from_command_error(&out),
+    }
+}
+
+/// `POST` of a whole object to its collection, as `kubectl create` and the first `kubectl apply`
+/// send it: the object is read as a manifest and created by [`World::apply`], the operation the
+/// interpreter's `create -f` and `apply -f` use; an object that exists already is refused with
+/// `AlreadyExists`. The answer is the created object.
+fn create(world: &mut World, req: &ApiRequest, kind: ResourceKind, ns: Option<&str>) -> Reply {
+    let media = req.content_type.split(';').next().unwrap_or("").trim();
+    if !media.is_empty() && media != "application/json" && media != "application/yaml" {
+        return status::status(
+            415,
+            "UnsupportedMediaType",
+            &format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {media})"
+            ),
+            None,
+        );
+    }
+    let text = String::from_utf8_lossy(&req.body);
+    let mut objects = match manifest::parse_documents(&text, "the request body") {
+        Ok(o) => o,
+        Err(e) => return status::status(400, "BadRequest", &e.to_string(), None),
+    };
+    let Some(mut object) = objects.pop().filter(|_| objects.is_empty()) else {
+        return status::status(
+            400,
+            "BadRequest",
+            "the request body must hold exactly one object",
+            None,
+        );
+    };
+    let info = kind.info();
+    if ResourceKind::resolve(object.kind()) != Some(kind) {
+        return status::status(
+            400,
+            "BadRequest",
+            &format!(
+                "the kind of the provided object ({}) does not match the resource of the request ({})",
+                object.kind(),
+                kind.qualified_plural()
+            ),
+            None,
+        );
+    }
+    if let Some(path_ns) = ns
+        && let Some(meta) = manifest_meta_mut(&mut object)
+    {
+        match meta.namespace.as_deref() {
+            None => meta.namespace = Some(path_ns.to_string()),
+            Some(n) if n != path_ns => {
+                return status::status(
+                    400,
+                    "BadRequest",
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                    None,
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    let name = manifest_name(&object);
+    let object_ns = if info.namespaced {
+        ns.unwrap_or("default")
+    } else {
+        ""
+    };
+    if world.get(kind, object_ns, &name).is_some() {
+        return status::from_api_error(&ApiError::already_exists(kind, &name));
+    }
+    if let Err(message) = world.apply(object) {
+        let (code, reason) = if message.ends_with("not found") {
+            (404, "NotFound")
+        } else {
+            (400, "BadRequest")
+        };
+        return status::status(code, reason, &message, None);
+    }
+    match world.get(kind, object_ns, &name) {
+        Some(o) => Reply::json(201, &o.to_json()),
+        None => status::not_found(&kind.qualified_plural(), &name),
     }
 }
 

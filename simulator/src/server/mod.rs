@@ -46,14 +46,23 @@
 //! how the answers to it are shifted so that it prints the interpreter's virtual ages.
 //!
 //! # Known gaps
-//! - Creation (`POST`) is served for autoscalers only (what `kubectl autoscale` sends); other
-//!   creations, `PUT` of whole objects and `/openapi/v3` are not served, so `kubectl apply`
-//!   and `create` fail (kubectl first fails to download the OpenAPI documents it validates
-//!   with). The fix: serve `/openapi/v3` and the group-version documents with the
-//!   `fieldValidation` parameter on PATCH and POST (so that kubectl leaves validation to the
-//!   server), route POST and PUT to [`World::apply`], and accept the three-way strategic merge
-//!   patch that client-side apply computes from the
-//!   `kubectl.kubernetes.io/last-applied-configuration` annotation.
+//! What is served for writes: `POST` creation of the kinds [`World::apply`] creates
+//! (namespaces, deployments, services, config maps, service accounts, `autoscaling/v2`
+//! autoscalers, plus `autoscaling/v1` autoscalers as `kubectl autoscale` sends them); `PATCH`
+//! (JSON, merge and strategic merge, with the directives client-side apply sends) of those
+//! kinds and of pods; `PATCH`/`PUT` of the `scale` subresource; `DELETE`. `/openapi/v3` is
+//! served as its index and one document per group version listing paths, operations and their
+//! query parameters ([`openapi`]), so `kubectl apply -f` and `kubectl create -f` (files and
+//! directories) work and print what the interpreter prints. Still not served:
+//! - `PUT` of whole objects (`kubectl replace`, `kubectl edit`) and server-side apply
+//!   (`PATCH` with `application/apply-patch+yaml`, answered `415`).
+//! - Schemas: the OpenAPI documents carry none, so `kubectl explain` finds nothing, and
+//!   `/openapi/v2` is not served.
+//! - `fieldValidation=Strict` is accepted but fields the type does not have are dropped, not
+//!   reported (the interpreter's `apply -f` drops them too); the fix is a strict decode of the
+//!   request body in [`crate::manifest`] shared by both.
+//! - Server-side dry runs (`dryRun=All` on a write) are refused with `400`: the world's writes
+//!   have no dry mode.
 //! - Writes through [`crate::kubectl::patch`] report errors as rendered text, which
 //!   [`status::from_command_error`] reads back into a `Status`; the fix is for the patch
 //!   module to return the world's typed `ApiError`.
@@ -63,6 +72,7 @@
 pub(crate) mod discovery;
 pub(crate) mod kubernetes;
 pub(crate) mod metrics_api;
+pub(crate) mod openapi;
 pub(crate) mod prometheus;
 pub(crate) mod protobuf;
 pub(crate) mod status;

@@ -17,7 +17,10 @@
 //!    are sent, and the watch goes back to step 2.
 //! 4. When nothing selected changes within `min(timeoutSeconds, QUIET_LIMIT)` of virtual time,
 //!    the clock stops and the stream stays open, idle, for `timeoutSeconds` of real time (as a
-//!    real server holds an idle watch), then closes.
+//!    real server holds an idle watch), then closes. A watch on deployments under
+//!    `QUIET_LIMIT` waits instead up to the soonest progress deadline pending for one of them
+//!    ([`World::progress_deadline_due`]) when that is later: the controller will change the
+//!    deployment then, and a stuck `rollout status` ends on that change.
 //!
 //! So a real `kubectl delete pod P` or `kubectl rollout status deploy/D` leaves the world at
 //! the same virtual instant, and prints the same lines, as the interpreter's
@@ -76,6 +79,9 @@ pub(crate) struct WatchTarget {
     fields: FieldSelector,
     start: Start,
     quiet_limit: Millis,
+    /// Whether the quiet limit is [`QUIET_LIMIT`] (the client named no shorter timeout), which
+    /// a pending progress deadline of a watched deployment extends.
+    extends_to_deadlines: bool,
     idle: Duration,
 }
 
@@ -140,6 +146,7 @@ impl WatchTarget {
             fields,
             start,
             quiet_limit,
+            extends_to_deadlines: quiet_limit == QUIET_LIMIT,
             idle: timeout.map(Duration::from_secs).unwrap_or(DEFAULT_IDLE),
         })
     }
@@ -190,12 +197,30 @@ impl WatchTarget {
         (seen, events)
     }
 
+    /// The virtual time one quiet stretch may let pass: the quiet limit, or, for a watch on
+    /// deployments under [`QUIET_LIMIT`], up to the soonest pending progress deadline of a
+    /// selected deployment when that is later, so that a stuck rollout's
+    /// `ProgressDeadlineExceeded` reaches the watcher as the interpreter's `rollout status`
+    /// sees it.
+    fn quiet_limit(&self, world: &World) -> Millis {
+        if !self.extends_to_deadlines || self.kind != ResourceKind::Deployment {
+            return self.quiet_limit;
+        }
+        self.selected(world)
+            .iter()
+            .filter_map(|o| {
+                world.progress_deadline_due(o.meta().namespace.as_deref().unwrap_or(""), o.name())
+            })
+            .min()
+            .map_or(self.quiet_limit, |due| due.max(self.quiet_limit))
+    }
+
     /// Lets virtual time pass until a selected object differs from `seen` or the quiet limit
     /// is reached; returns the events of that second (none at the limit) and records them.
     pub(crate) fn next(&self, world: &mut World, seen: &mut Seen) -> Vec<Value> {
         let before: BTreeMap<(String, String), u64> =
             seen.iter().map(|(k, (rv, _))| (k.clone(), *rv)).collect();
-        if !world.advance_until(self.quiet_limit, |w| self.versions(w) != before) {
+        if !world.advance_until(self.quiet_limit(world), |w| self.versions(w) != before) {
             return Vec::new();
         }
         let mut changed: Vec<(u64, Value, &'static str)> = Vec::new();

@@ -525,6 +525,38 @@ impl World {
         }
     }
 
+    /// How long from now until the deployment controller reports, on its own, that the named
+    /// deployment's rollout exceeded its progress deadline, if nothing else happens first:
+    /// `None` when no deadline is pending (the rollout is complete, paused or already timed
+    /// out). The report falls in the first whole second after the deadline.
+    pub fn progress_deadline_due(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Option<crate::clock::Millis> {
+        let d = self.deployment(namespace, name)?;
+        let spec = d.spec.as_ref()?;
+        if spec.paused == Some(true) {
+            return None;
+        }
+        let condition = d
+            .status
+            .as_ref()?
+            .conditions
+            .as_ref()?
+            .iter()
+            .find(|c| c.type_ == "Progressing")?;
+        if condition.status != "True" || condition.reason.as_deref() != Some("ReplicaSetUpdated") {
+            return None;
+        }
+        let since = condition.last_update_time.as_ref()?.0;
+        let deadline = i64::from(spec.progress_deadline_seconds.unwrap_or(600));
+        let due = since.as_millisecond() + deadline * 1000 + 1000;
+        Some(crate::clock::Millis(
+            (due - self.clock.now().as_millisecond()).max(0),
+        ))
+    }
+
     /// Rewrites every Deployment's status from its ReplicaSets.
     pub(crate) fn deployment_status(&mut self) {
         let now = Time(self.clock.now());
@@ -608,21 +640,20 @@ impl World {
                         "Deployment does not have minimum availability.".into(),
                     )
                 },
-                if complete {
-                    condition(
-                        "Progressing",
-                        true,
-                        "NewReplicaSetAvailable",
-                        format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
-                    )
-                } else {
-                    condition(
-                        "Progressing",
-                        true,
-                        "ReplicaSetUpdated",
-                        format!("ReplicaSet \"{rs_name}\" is progressing."),
-                    )
-                },
+                progressing(&ProgressInputs {
+                    old: &old,
+                    prev: old_conditions.iter().find(|c| c.type_ == "Progressing"),
+                    counts: (total, updated, ready),
+                    complete,
+                    paused: d.spec.as_ref().and_then(|s| s.paused) == Some(true),
+                    deadline: d
+                        .spec
+                        .as_ref()
+                        .and_then(|s| s.progress_deadline_seconds)
+                        .unwrap_or(600),
+                    rs_name: &rs_name,
+                    now: &now,
+                }),
             ];
             let status = DeploymentStatus {
                 observed_generation: generation,
@@ -649,6 +680,127 @@ impl World {
             }
         }
     }
+}
+
+/// What the `Progressing` condition of a deployment is computed from.
+struct ProgressInputs<'a> {
+    /// The status before this pass.
+    old: &'a DeploymentStatus,
+    /// The `Progressing` condition before this pass.
+    prev: Option<&'a DeploymentCondition>,
+    /// Pods of all its replica sets, of the new one, and ready ones.
+    counts: (i32, i32, i32),
+    /// Whether the new replica set has all desired pods available and no old pod is left.
+    complete: bool,
+    /// Whether the rollout is paused (no deadline applies then).
+    paused: bool,
+    /// `spec.progressDeadlineSeconds`.
+    deadline: i32,
+    /// The new replica set's name.
+    rs_name: &'a str,
+    /// The current instant.
+    now: &'a Time,
+}
+
+/// The `Progressing` condition as the deployment controller keeps it:
+/// - `True`/`NewReplicaSetAvailable` once the new replica set is complete; it stays so while
+///   the deployment only scales (all its pods in the new replica set);
+/// - `True`/`ReplicaSetUpdated` while a rollout makes progress (more updated, ready or
+///   available pods, fewer old ones), its update time the instant of the last progress;
+/// - `False`/`ProgressDeadlineExceeded` when a rollout has made no progress for more than
+///   `progressDeadlineSeconds` (not while paused), until it progresses again.
+///
+/// The controller names the start of a rollout `NewReplicaSetCreated` or `FoundNewReplicaSet`;
+/// here it is `ReplicaSetUpdated` from the start.
+fn progressing(p: &ProgressInputs<'_>) -> DeploymentCondition {
+    let (total, updated, ready) = p.counts;
+    let make = |ok: bool, reason: &str, message: String, transition: bool, update: bool| {
+        let keep = |t: Option<&Time>| t.cloned().unwrap_or_else(|| p.now.clone());
+        DeploymentCondition {
+            type_: "Progressing".into(),
+            status: if ok { "True" } else { "False" }.into(),
+            reason: Some(reason.into()),
+            message: Some(message),
+            last_transition_time: Some(if transition {
+                p.now.clone()
+            } else {
+                keep(p.prev.and_then(|c| c.last_transition_time.as_ref()))
+            }),
+            last_update_time: Some(if update {
+                p.now.clone()
+            } else {
+                keep(p.prev.and_then(|c| c.last_update_time.as_ref()))
+            }),
+        }
+    };
+    let prev_reason = p.prev.and_then(|c| c.reason.as_deref());
+    let prev_true = p.prev.is_some_and(|c| c.status == "True");
+    let rs = p.rs_name;
+    if p.complete {
+        let same = prev_reason == Some("NewReplicaSetAvailable") && prev_true;
+        return make(
+            true,
+            "NewReplicaSetAvailable",
+            format!("ReplicaSet \"{rs}\" has successfully progressed."),
+            !prev_true,
+            !same,
+        );
+    }
+    // Whether the condition already speaks of this replica set: a new one starts a rollout.
+    let names_rs = p
+        .prev
+        .and_then(|c| c.message.as_deref())
+        .is_some_and(|m| m.starts_with(&format!("ReplicaSet \"{rs}\" ")));
+    if let Some(prev) = p.prev
+        && prev_reason == Some("NewReplicaSetAvailable")
+        && names_rs
+        && total == updated
+    {
+        return prev.clone();
+    }
+    let old_updated = p.old.updated_replicas.unwrap_or(0);
+    let old_old = p.old.replicas.unwrap_or(0) - old_updated;
+    let progressed = updated > old_updated
+        || total - updated < old_old
+        || ready > p.old.ready_replicas.unwrap_or(0)
+        || ready > p.old.available_replicas.unwrap_or(0);
+    let same_rollout = names_rs && prev_reason != Some("NewReplicaSetAvailable");
+    let updating = |transition| {
+        make(
+            true,
+            "ReplicaSetUpdated",
+            format!("ReplicaSet \"{rs}\" is progressing."),
+            transition,
+            true,
+        )
+    };
+    if progressed || !same_rollout {
+        return updating(!prev_true);
+    }
+    let Some(prev) = p.prev else {
+        return updating(true);
+    };
+    if prev_reason == Some("ProgressDeadlineExceeded") {
+        return prev.clone();
+    }
+    let since = prev.last_update_time.as_ref().map(|t| t.0);
+    let timed_out = !p.paused
+        && since.is_some_and(|t| {
+            t.checked_add(k8s_openapi::jiff::SignedDuration::from_secs(i64::from(
+                p.deadline,
+            )))
+            .is_ok_and(|end| end < p.now.0)
+        });
+    if timed_out {
+        return make(
+            false,
+            "ProgressDeadlineExceeded",
+            format!("ReplicaSet \"{rs}\" has timed out progressing."),
+            true,
+            true,
+        );
+    }
+    prev.clone()
 }
 
 /// The controlling owner's uid.

@@ -630,6 +630,31 @@ impl World {
                 n.status = old.status.clone();
                 *old = n;
             }
+            ResourceKind::Namespace | ResourceKind::ServiceAccount => {
+                // Only their labels and annotations change: a namespace's spec and status belong
+                // to the server, and a service account's secrets are not modelled.
+                let n: ObjectMeta =
+                    serde_json::from_value(value.get("metadata").cloned().unwrap_or_default())
+                        .map_err(bad)?;
+                let old = if kind == ResourceKind::Namespace {
+                    &mut self
+                        .state
+                        .namespaces
+                        .get_mut(&key.name)
+                        .ok_or_else(missing)?
+                        .metadata
+                } else {
+                    &mut self
+                        .state
+                        .service_accounts
+                        .get_mut(key)
+                        .ok_or_else(missing)?
+                        .metadata
+                };
+                old.labels = n.labels;
+                old.annotations = n.annotations;
+                old.resource_version = Some(rv);
+            }
             ResourceKind::Pod => {
                 // Only a pod's metadata may change; its spec is immutable once created.
                 let n: k8s_openapi::api::core::v1::Pod =

@@ -97,6 +97,57 @@ fn a_missing_image_ends_in_image_pull_back_off_and_keeps_the_old_pod_serving() {
 }
 
 #[test]
+fn a_stuck_rollout_reports_its_progress_deadline_exceeded_after_the_deadline() {
+    let mut w = world(3);
+    run(
+        &mut w,
+        "kubectl set image deployment/catalogue catalogue=weaveworksdemos/catalogue:0.3.6 -n sock-shop",
+    );
+    let progressing = |w: &mut odyssey_simulator::World| {
+        run(
+            w,
+            "kubectl get deploy catalogue -n sock-shop -o 'jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}'",
+        )
+        .stdout
+    };
+    run(&mut w, "sleep 300s");
+    assert_eq!(progressing(&mut w), "ReplicaSetUpdated");
+    let due = w
+        .progress_deadline_due("sock-shop", "catalogue")
+        .expect("a deadline is pending")
+        .0
+        / 1000;
+    assert!((290..=305).contains(&due), "due in {due} s");
+    let started = w.clock().elapsed();
+    let status = run(
+        &mut w,
+        "kubectl rollout status deployment/catalogue -n sock-shop",
+    );
+    assert_eq!(status.status, 1);
+    assert_eq!(
+        status.stderr,
+        "error: deployment \"catalogue\" exceeded its progress deadline\n"
+    );
+    // The deadline (600 s by default) runs from the rollout's last progress, a few seconds
+    // after `set image`; the wait ends the second the condition is written.
+    let waited = (w.clock().elapsed() - started).0 / 1000;
+    assert!((295..=310).contains(&waited), "waited {waited} s");
+    assert_eq!(progressing(&mut w), "ProgressDeadlineExceeded");
+    assert_eq!(w.progress_deadline_due("sock-shop", "catalogue"), None);
+    // A new rollout makes progress again.
+    run(
+        &mut w,
+        "kubectl set image deployment/catalogue catalogue=weaveworksdemos/catalogue:0.3.5 -n sock-shop",
+    );
+    let status = run(
+        &mut w,
+        "kubectl rollout status deployment/catalogue -n sock-shop",
+    );
+    assert_eq!(status.status, 0, "{}{}", status.stdout, status.stderr);
+    assert_eq!(progressing(&mut w), "NewReplicaSetAvailable");
+}
+
+#[test]
 fn rollout_undo_returns_the_previous_image() {
     let mut w = world(4);
     let image = |w: &mut odyssey_simulator::World| {

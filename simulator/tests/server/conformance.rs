@@ -189,6 +189,13 @@ fn cases() -> Vec<Case> {
             "set image deploy/carts carts=weaveworksdemos/carts:0.4.7 -n sock-shop",
             "rollout status deploy/carts -n sock-shop --watch=false",
         ]),
+        // The default deadline (600 s) is longer than a watch's quiet stretch; the served
+        // watch waits up to the pending deadline, as the interpreter does.
+        case(&[
+            "set image deploy/carts carts=weaveworksdemos/carts:9.9.9 -n sock-shop",
+            "rollout status deploy/carts -n sock-shop",
+            "get deploy carts -n sock-shop",
+        ]),
         case(&["get pods -n sock-shop --sort-by=.metadata.name -o name"]),
         case(&["get pods -n sock-shop --field-selector=status.phase=Running"]),
         case(&["get pods -n sock-shop --field-selector=bogus"]),
@@ -265,14 +272,93 @@ fn cases() -> Vec<Case> {
         ]),
         case(&["delete deploy nosuch -n sock-shop"]),
         case(&["delete pod {pod} -n sock-shop --grace-period=0 --force"]),
-        known(
-            &["apply -f manifests/05-catalogue-dep.yaml"],
-            "kubectl apply and create validate against /openapi/v3 and send POST/PUT and three-way patches, which the server does not serve yet",
-        ),
-        known(
-            &["create -f manifests/06-catalogue-svc.yaml"],
-            "as apply: creation (POST) and the OpenAPI documents kubectl validates with are not served",
-        ),
+        // The scenario's objects carry no last-applied annotation: the first apply warns and
+        // patches it in, the second finds nothing to change.
+        case(&[
+            "apply -f manifests/05-catalogue-dep.yaml",
+            "apply -f manifests/05-catalogue-dep.yaml",
+            "get deploy catalogue -n sock-shop -o yaml",
+        ]),
+        case(&["create -f manifests/06-catalogue-svc.yaml"]),
+        case(&[
+            "scale deploy catalogue -n sock-shop --replicas=3",
+            "apply -f manifests/05-catalogue-dep.yaml",
+            "get deploy catalogue -n sock-shop",
+        ]),
+        case(&[
+            "apply -f manifests/05-catalogue-dep.yaml",
+            "set image deploy/catalogue catalogue=weaveworksdemos/catalogue:0.3.4 -n sock-shop",
+            "apply -f manifests/05-catalogue-dep.yaml",
+            "get deploy catalogue -n sock-shop -o wide",
+            "get rs -n sock-shop -l name=catalogue",
+        ]),
+        // A field the manifest never set survives apply: the three-way patch removes only what
+        // the last-applied configuration had.
+        case(&[
+            "apply -f manifests/05-catalogue-dep.yaml",
+            "set env deploy/catalogue FOO=bar -n sock-shop",
+            "apply -f manifests/05-catalogue-dep.yaml",
+            "get deploy catalogue -n sock-shop -o jsonpath={.spec.template.spec.containers[0].env}",
+        ]),
+        case(&[
+            "delete svc catalogue -n sock-shop",
+            "apply -f manifests/06-catalogue-svc.yaml",
+            "apply -f manifests/06-catalogue-svc.yaml",
+            "get svc catalogue -n sock-shop -o yaml",
+        ]),
+        case(&[
+            "delete svc catalogue -n sock-shop",
+            "create -f manifests/06-catalogue-svc.yaml",
+            "create -f manifests/06-catalogue-svc.yaml",
+            "get svc catalogue -n sock-shop -o json",
+        ]),
+        case(&[
+            "apply -f manifests/00-sock-shop-ns.yaml",
+            "get ns sock-shop -o yaml",
+        ]),
+        case(&["apply -f manifests/nosuch.yaml"]),
+        // A Service's ports merge by port: the patch changes the one port, apply restores it.
+        case(&[
+            "patch svc catalogue -n sock-shop -p '{\"spec\":{\"ports\":[{\"port\":80,\"targetPort\":8080}]}}'",
+            "get svc catalogue -n sock-shop -o jsonpath={.spec.ports}",
+            "apply -f manifests/06-catalogue-svc.yaml",
+            "get svc catalogue -n sock-shop -o jsonpath={.spec.ports}",
+        ]),
+        // What the last-applied configuration set and the manifest no longer does is removed;
+        // what neither set stays.
+        case(&[
+            "label deploy catalogue -n sock-shop tier=x extra=y",
+            "annotate deploy catalogue -n sock-shop 'kubectl.kubernetes.io/last-applied-configuration={\"metadata\":{\"labels\":{\"tier\":\"x\"}}}'",
+            "apply -f manifests/05-catalogue-dep.yaml",
+            "get deploy catalogue -n sock-shop --show-labels",
+        ]),
+        // A stuck rollout: the image cannot be pulled, so the new pod never becomes ready and
+        // the deployment reports ProgressDeadlineExceeded once the deadline has passed without
+        // progress, which ends `rollout status` on both sides.
+        case(&[
+            "patch deploy carts -n sock-shop -p '{\"spec\":{\"progressDeadlineSeconds\":60}}'",
+            "set image deploy/carts carts=weaveworksdemos/carts:9.9.9 -n sock-shop",
+            "rollout status deploy/carts -n sock-shop",
+            "get deploy carts -n sock-shop -o 'jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}'",
+            "rollout status deploy/carts -n sock-shop --watch=false",
+        ]),
+        // The default deadline (600 s) is longer than a watch's quiet stretch; the served
+        // watch waits up to the pending deadline, as the interpreter does.
+        case(&[
+            "set image deploy/carts carts=weaveworksdemos/carts:9.9.9 -n sock-shop",
+            "rollout status deploy/carts -n sock-shop",
+            "get deploy carts -n sock-shop",
+        ]),
+        case(&[
+            "apply -f manifests/",
+            "apply -f manifests",
+            "get deploy,svc -n sock-shop",
+        ]),
+        case(&[
+            "delete deploy catalogue -n sock-shop",
+            "create -f manifests",
+            "get deploy catalogue -n sock-shop",
+        ]),
         case(&["autoscale deploy carts -n sock-shop --min=1 --max=3 --cpu-percent=50"]),
         case(&["api-resources --namespaced=true"]),
         case(&["top pod -n sock-shop"]),

@@ -2,6 +2,7 @@
 //! kube-rs, Grafana-style Prometheus queries, and many clients at once.
 
 mod conformance;
+mod create;
 mod kube_rs;
 mod load;
 mod prometheus;
