@@ -5,12 +5,15 @@
 #
 # Needs: docker (20.10 or later, running; or podman with KIND_EXPERIMENTAL_PROVIDER=podman),
 # kind 0.23 or later, kubectl 1.31 to 1.33 (within one minor version of the node image below),
-# curl, and network access to Docker Hub and GitHub for the images and metrics-server.
+# curl, and network access to Docker Hub and GitHub for the images and metrics-server; with
+# --chaos also helm 3 and access to charts.chaos-mesh.org.
 #
 # Usage: scripts/kind-up.sh [--workload light|moderate|heavy|increase] [--name NAME]
-#                           [--port PORT] [--scenario DIR] [--state DIR]
+#                           [--port PORT] [--scenario DIR] [--state DIR] [--chaos]
 # Defaults: the scenario's workload (moderate), cluster sock-shop (context kind-sock-shop, as
 # scenarios/sock-shop/scenario.toml names it), port 9090, scenarios/sock-shop, .kind/NAME.
+# --chaos installs Chaos Mesh, which evaluation on the cluster (odyssey learn --reset-cluster)
+# needs for the tasks that inject CPU stress or pod failure.
 # Stop it with scripts/kind-down.sh (same --name and --state).
 set -euo pipefail
 
@@ -23,6 +26,8 @@ state=""
 node_image="kindest/node:v1.32.2"
 metrics_server="https://github.com/kubernetes-sigs/metrics-server/releases/download/v0.7.2/components.yaml"
 locust_image="locustio/locust:2.31.8"
+chaos=false
+chaos_mesh_version="2.7.2"
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -31,13 +36,18 @@ while [ $# -gt 0 ]; do
         --port) port="$2"; shift 2 ;;
         --scenario) scenario="$2"; shift 2 ;;
         --state) state="$2"; shift 2 ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        --chaos) chaos=true; shift ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "kind-up: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 state="${state:-$root/.kind/$name}"
 
-for tool in docker kind kubectl curl; do
+tools="docker kind kubectl curl"
+if [ "$chaos" = true ]; then
+    tools="$tools helm"
+fi
+for tool in $tools; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         echo "kind-up: $tool is not on PATH; it is needed (see the top of this script)" >&2
         exit 1
@@ -103,6 +113,8 @@ spec:
       containers:
       - name: locust
         image: $locust_image
+        # Evaluation on the cluster sets a task's workload by replacing arguments 4 and 6
+        # (users, spawn rate): src/eval_tasks/cluster.rs. Keep them there.
         args: ["-f", "/mnt/locust/locustfile.py", "--headless", "-u", "$users", "-r", "$spawn",
                "--host", "http://front-end.sock-shop.svc.cluster.local"]
         volumeMounts:
@@ -111,6 +123,19 @@ spec:
       - name: locustfile
         configMap: {name: locustfile}
 YAML
+
+if [ "$chaos" = true ]; then
+    echo "== Chaos Mesh $chaos_mesh_version (containerd, as kind's nodes run it)"
+    helm repo add chaos-mesh https://charts.chaos-mesh.org >/dev/null 2>&1 || true
+    helm repo update chaos-mesh >/dev/null
+    helm upgrade --install chaos-mesh chaos-mesh/chaos-mesh \
+        --kubeconfig "$kubeconfig" --kube-context "$context" \
+        --namespace chaos-mesh --create-namespace --version "$chaos_mesh_version" \
+        --set chaosDaemon.runtime=containerd \
+        --set chaosDaemon.socketPath=/run/containerd/containerd.sock \
+        --set dashboard.create=false \
+        --wait --timeout 10m
+fi
 
 echo "== waiting until everything is ready (up to 10 minutes)"
 k -n kube-system rollout status deployment/metrics-server --timeout=600s
@@ -150,6 +175,7 @@ kubeconfig:  $kubeconfig (context $context)
 prometheus:  http://127.0.0.1:$port (port-forward pid $(cat "$state/port-forward.pid"))
 learn:       odyssey learn --env live --kubeconfig $kubeconfig --context $context \\
                  --prometheus-url http://127.0.0.1:$port --no-evaluate --dry-run
-             (drop --dry-run to let action tasks change the cluster)
+             (drop --dry-run to let action tasks change the cluster; replace --no-evaluate
+             by --reset-cluster to evaluate on it, after kind-up.sh --chaos)
 stop:        scripts/kind-down.sh --name $name
 DONE

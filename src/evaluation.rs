@@ -5,6 +5,7 @@
 use k8s_openapi::api::apps::v1::Deployment;
 
 use crate::config::{Env, TrialConfig};
+use crate::eval_tasks::cluster::{self, Step};
 use crate::eval_tasks::{self, Baseline, EvalTask, JudgedBy, SetupError, Snapshot};
 use crate::llm::LanguageModel;
 use crate::llm::protocol::{ResultFields, TaskKind, Verdict};
@@ -43,6 +44,19 @@ pub(crate) enum Evaluation {
     /// gathering, the baseline the oracle compares with, and the running state (or why the
     /// setup failed); every evaluation starts from a copy.
     InProcess(Vec<Prepared<(World, Baseline, RunningState)>>),
+    /// On a real cluster, reset to the scenario's manifests and set up with the harness's
+    /// kubectl and Chaos Mesh steps before every evaluation of a task.
+    Cluster {
+        /// The target (boxed: it is much larger than the other variants).
+        ops: Box<LiveOps>,
+        /// The scenario's manifests written out for `kubectl apply -f`, and the harness's
+        /// fault manifests beside them.
+        files: tempfile::TempDir,
+        /// What the cluster offers: Chaos Mesh for faults, Locust for workloads.
+        capabilities: cluster::Capabilities,
+        /// Each task's setup steps, or why it cannot be set up on a cluster.
+        tasks: Vec<Prepared<Vec<Step>>>,
+    },
     /// On a served simulator, reset with each task's setup before every evaluation of it.
     Served {
         /// The target (boxed: it is much larger than the other variant).
@@ -73,10 +87,10 @@ pub(crate) fn prepare(
     base: &World,
     tasks: &[EvalTask],
 ) -> Result<Evaluation, TrialError> {
+    if config.env == Env::Live && !tasks.is_empty() && config.live.clock == LiveClock::Wall {
+        return prepare_cluster(config, base, tasks);
+    }
     if config.env == Env::Live && !tasks.is_empty() {
-        if config.live.clock != LiveClock::Simulator {
-            return Err(TrialError::LiveNeedsNoEvaluation);
-        }
         let ops = Box::new(LiveOps::connect(&config.live).map_err(live_error)?);
         let tasks = tasks
             .iter()
@@ -113,6 +127,105 @@ pub(crate) fn prepare(
         });
     }
     Ok(Evaluation::InProcess(prepared))
+}
+
+/// Readies evaluation on a real cluster: refused unless `[live] reset_cluster` allows the
+/// harness to reset the namespace and inject faults, and never in a dry run.
+fn prepare_cluster(
+    config: &TrialConfig,
+    base: &World,
+    tasks: &[EvalTask],
+) -> Result<Evaluation, TrialError> {
+    if !config.live.reset_cluster {
+        return Err(TrialError::LiveNeedsNoEvaluation);
+    }
+    if config.live.dry_run {
+        return Err(TrialError::Live(OpsError::Live(Box::new(LiveError::Config(
+            "evaluation on a real cluster resets it and injects faults, which a dry run must not do: pass --no-evaluate with --dry-run".to_owned(),
+        )))));
+    }
+    let files = tempfile::Builder::new()
+        .prefix("odyssey-eval-")
+        .tempdir()
+        .map_err(|e| {
+            live_error(LiveError::Config(format!(
+                "cannot make a directory for the manifests: {e}"
+            )))
+        })?;
+    let manifests = files.path().join("manifests");
+    let scenario = base.scenario();
+    for (rel, text) in scenario
+        .files
+        .iter()
+        .filter(|(p, _)| p.starts_with("manifests/"))
+    {
+        let path = files.path().join(rel);
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, text));
+        written.map_err(|e| {
+            live_error(LiveError::Config(format!(
+                "cannot write {}: {e}",
+                path.display()
+            )))
+        })?;
+    }
+    let ops = Box::new(LiveOps::connect(&config.live).map_err(live_error)?);
+    let capabilities = capabilities(&ops, files.path())?;
+    let tasks = tasks
+        .iter()
+        .map(|task| {
+            let steps =
+                eval_tasks::plan(task, base).and_then(|setup| {
+                    let mut steps = cluster::reset(&manifests, &task.namespace, capabilities);
+                    steps.extend(cluster::setup(&setup, scenario, capabilities).map_err(
+                        |what| SetupError::Unsupported {
+                            task: task.name.clone(),
+                            what,
+                        },
+                    )?);
+                    Ok(steps)
+                });
+            Prepared {
+                task: task.clone(),
+                start: steps,
+            }
+        })
+        .collect();
+    Ok(Evaluation::Cluster {
+        ops,
+        files,
+        capabilities,
+        tasks,
+    })
+}
+
+/// What the cluster offers: Chaos Mesh (it serves `chaos-mesh.org`), the Locust deployment.
+fn capabilities(ops: &LiveOps, dir: &std::path::Path) -> Result<cluster::Capabilities, TrialError> {
+    let ask = |words: &[&str]| {
+        let step = Step::Kubectl(words.iter().map(|w| (*w).to_owned()).collect());
+        ops.harness_step(&step, dir).map_err(live_error)
+    };
+    let resources = ask(&["api-resources", "--api-group=chaos-mesh.org", "-o", "name"])?;
+    let chaos_mesh = resources.status == 0
+        && resources
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("stresschaos"));
+    if !chaos_mesh {
+        tracing::warn!(
+            "the cluster has no Chaos Mesh: evaluation tasks that inject faults are recorded as not set up"
+        );
+    }
+    let (namespace, name) = cluster::LOCUST;
+    let locust = ask(&["get", "deployment", name, "-n", namespace, "-o", "name"])?.status == 0;
+    if !locust {
+        tracing::warn!(
+            "the cluster has no Locust deployment {namespace}/{name}: evaluation tasks run under the cluster's own load, not their workloads"
+        );
+    }
+    Ok(cluster::Capabilities { chaos_mesh, locust })
 }
 
 fn gather(config: &TrialConfig, ops: &mut dyn Operations) -> Result<RunningState, TrialError> {
@@ -192,6 +305,36 @@ pub(crate) fn evaluate(
                 observer.task_done(&format!("round {round}: evaluation"));
             }
         }
+        Evaluation::Cluster {
+            ops,
+            files,
+            capabilities,
+            tasks,
+        } => {
+            for Prepared { task, start } in tasks.iter() {
+                let refused = match start {
+                    Ok(steps) => on_cluster(&cx, trace, record, task, steps, ops, files.path())?,
+                    Err(error) => Some(error.to_string()),
+                };
+                if let Some(reason) = refused {
+                    record_setup_failure(trace, round, task, reason, &mut record.eval);
+                }
+                observer.task_done(&format!("round {round}: evaluation"));
+            }
+            // Learning goes on from the manifests' state: a real cluster keeps no copy of the
+            // world the agents left before evaluation.
+            let manifests = files.path().join("manifests");
+            let namespaces: std::collections::BTreeSet<&str> =
+                tasks.iter().map(|p| p.task.namespace.as_str()).collect();
+            for namespace in namespaces {
+                for step in cluster::reset(&manifests, namespace, *capabilities) {
+                    let out = ops.harness_step(&step, files.path()).map_err(live_error)?;
+                    if out.status != 0 {
+                        tracing::warn!(step = ?step, stderr = %out.stderr.trim(), "the reset after evaluation failed");
+                    }
+                }
+            }
+        }
         Evaluation::Served {
             ops,
             epoch_ms,
@@ -262,6 +405,50 @@ fn served(
     let baseline = Baseline::take(&ops.snapshot().map_err(live_error)?);
     let state = gather(cx.config, ops)?;
     let answer = execute(cx, trace, record, task, ops, state)?;
+    settle_and_judge(trace, record, task, ops, &baseline, answer, Some(epoch_ms))?;
+    Ok(None)
+}
+
+/// One evaluation on a real cluster: the reset and setup steps, then as on a served
+/// simulator, with the wall clock. `Ok(Some(reason))` when a step failed.
+fn on_cluster(
+    cx: &Context<'_>,
+    trace: &mut Trace,
+    record: &mut RoundRecord,
+    task: &EvalTask,
+    steps: &[Step],
+    ops: &mut LiveOps,
+    dir: &std::path::Path,
+) -> Result<Option<String>, TrialError> {
+    for step in steps {
+        let out = ops.harness_step(step, dir).map_err(live_error)?;
+        if out.status != 0 {
+            return Ok(Some(format!(
+                "setup step `{step}` failed (status {}): {}",
+                out.status,
+                out.stderr.trim()
+            )));
+        }
+    }
+    let baseline = Baseline::take(&ops.snapshot().map_err(live_error)?);
+    let state = gather(cx.config, ops)?;
+    let answer = execute(cx, trace, record, task, ops, state)?;
+    settle_and_judge(trace, record, task, ops, &baseline, answer, None)?;
+    Ok(None)
+}
+
+/// Gives an action task's target time to settle, takes the snapshot with Prometheus's
+/// measurements, judges and records. `epoch_ms` counts trace times from a served
+/// simulator's first instant; a real cluster's are 0, as its learning events are.
+fn settle_and_judge(
+    trace: &mut Trace,
+    record: &mut RoundRecord,
+    task: &EvalTask,
+    ops: &mut LiveOps,
+    baseline: &Baseline,
+    answer: (ResultFields, Verdict),
+    epoch_ms: Option<i64>,
+) -> Result<(), TrialError> {
     if task.kind() == TaskKind::Action {
         if task.oracle.reads_metrics() {
             ops.let_pass(SETTLE_BEFORE_JUDGING)
@@ -287,9 +474,9 @@ fn served(
                 .map_err(live_error)?,
         );
     }
-    let at = snapshot.now.as_millisecond() - epoch_ms;
-    judged(trace, record, task, &snapshot, &baseline, answer, at);
-    Ok(None)
+    let at = epoch_ms.map_or(0, |epoch| snapshot.now.as_millisecond() - epoch);
+    judged(trace, record, task, &snapshot, baseline, answer, at);
+    Ok(())
 }
 
 /// The planner's run of `task` on `ops`; adds its tokens and cost to `record` and answers the

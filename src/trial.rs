@@ -65,9 +65,9 @@ pub enum TrialError {
         "operations replay needs evaluation off (evaluate = false): oracles judge the true state of a simulated world"
     )]
     ReplayNeedsNoEvaluation,
-    /// A real cluster cannot be put into each evaluation task's starting state.
+    /// Evaluation on a real cluster was not allowed to reset it.
     #[error(
-        "evaluation on a real cluster is not supported: the evaluation tasks start from the scenario's world with faults injected, which a real cluster cannot be reset into; set evaluate = false or pass --no-evaluate, or evaluate against a served simulator ([live] clock = \"simulator\")"
+        "evaluation on a real cluster resets sock-shop to the scenario's manifests and injects Chaos Mesh faults before every task: pass --reset-cluster ([live] reset_cluster = true) to allow it, or --no-evaluate (evaluate = false); a served simulator ([live] clock = \"simulator\") needs neither"
     )]
     LiveNeedsNoEvaluation,
     /// The live backend cannot reach its cluster or Prometheus.
@@ -554,9 +554,13 @@ fn learning_ops(config: &TrialConfig, base: &World) -> Result<Box<dyn Operations
         Env::Sim => Box::new(SimulatorOps::new(base.clone())),
         Env::Live => {
             // Evaluation resets the target into each task's starting state
-            // (`crate::evaluation`): a served simulator can, a real cluster cannot. Refused
-            // here, before anything runs.
-            if config.evaluate && config.live.clock != crate::ops::LiveClock::Simulator {
+            // (`crate::evaluation`): a served simulator resets itself; a real cluster is
+            // reset by the harness only when the configuration allows it. Refused here,
+            // before anything runs.
+            if config.evaluate
+                && config.live.clock != crate::ops::LiveClock::Simulator
+                && !config.live.reset_cluster
+            {
                 return Err(TrialError::LiveNeedsNoEvaluation);
             }
             let live = LiveOps::connect(&config.live)

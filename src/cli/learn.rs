@@ -43,8 +43,8 @@ pub struct LearnArgs {
     /// Start from this skill library (e.g. another run's skills/round-5.json).
     #[arg(long, value_name = "FILE")]
     pub library: Option<PathBuf>,
-    /// Skip the evaluation set (required on a real cluster, which cannot be reset into each
-    /// evaluation task's starting state; a served simulator, `--clock simulator`, can).
+    /// Skip the evaluation set (on a real cluster, unless --reset-cluster allows the harness
+    /// to reset it before every evaluation task; a served simulator resets itself).
     #[arg(long)]
     pub no_evaluate: bool,
     /// The world: sim (the simulated Sock Shop in process) or live (a cluster through
@@ -63,6 +63,10 @@ pub struct LearnArgs {
     /// On a live cluster, print state-changing kubectl commands instead of running them.
     #[arg(long)]
     pub dry_run: bool,
+    /// On a real cluster, let evaluation reset sock-shop to the scenario's manifests and
+    /// inject the tasks' faults with Chaos Mesh before every task.
+    #[arg(long)]
+    pub reset_cluster: bool,
     /// How time passes on the live target: wall (a real cluster) or simulator (a served
     /// simulator, `odyssey sim serve`, whose clock the backend moves).
     #[arg(long, value_name = "CLOCK", value_parser = parse_clock)]
@@ -124,14 +128,18 @@ impl LearnArgs {
         if let Some(clock) = self.clock {
             config.live.clock = clock;
         }
+        if self.reset_cluster {
+            config.live.reset_cluster = true;
+        }
         let live_options = self.kubeconfig.is_some()
             || self.context.is_some()
             || self.prometheus_url.is_some()
             || self.dry_run
-            || self.clock.is_some();
+            || self.clock.is_some()
+            || self.reset_cluster;
         if live_options && config.env != Env::Live {
             anyhow::bail!(
-                "--kubeconfig, --context, --prometheus-url, --dry-run and --clock apply to a live cluster: add --env live"
+                "--kubeconfig, --context, --prometheus-url, --dry-run, --clock and --reset-cluster apply to a live cluster: add --env live"
             );
         }
         Ok(config)

@@ -6,6 +6,7 @@
 //! judges the world after the agents are done, never the agents' word; the model's own verdict
 //! is recorded beside it.
 
+pub mod cluster;
 mod oracle;
 mod setup;
 

@@ -541,6 +541,119 @@ fn a_trial_evaluates_on_the_served_world_and_marks_how_each_task_was_judged() {
     assert_eq!(marked, by_model);
 }
 
+/// Evaluation on a real cluster (the wall clock) runs the harness's reset and setup steps
+/// through the real kubectl before every task: the scenario's manifests applied (client-side
+/// apply over HTTP), autoscalers deleted, the task's kubectl lines. The served simulator has
+/// neither Chaos Mesh nor Locust, as a bare cluster: the two tasks that inject faults are
+/// recorded as not set up, saying why, the others run under the world's own load, and after
+/// the last evaluation the namespace is back at the manifests' state.
+#[test]
+fn evaluation_on_a_bare_cluster_resets_it_and_records_the_tasks_it_cannot_set_up() {
+    let (kubectl, curl) = binaries();
+    let served = Served::start();
+    let config = TrialConfig {
+        env: Env::Live,
+        live: LiveConfig {
+            clock: LiveClock::Wall,
+            reset_cluster: true,
+            // No wall-clock waits: the served world's clock does not follow the wall.
+            max_sleep_secs: 0,
+            ..served.live(&kubectl, &curl)
+        },
+        evaluate: true,
+        // The evaluation before learning only: each evaluation is some 500 kubectl runs.
+        rounds: 0,
+        ..trial_config()
+    };
+    let mut live = LiveOps::connect(&config.live).unwrap();
+    let start = live.snapshot().unwrap();
+    for line in [
+        "kubectl scale deployment carts --replicas=4 -n sock-shop",
+        "kubectl autoscale deployment user --min=2 --max=5 -n sock-shop",
+    ] {
+        let out = live.execute(&OpsRequest::Command(line.to_owned())).unwrap();
+        assert_eq!(out.status, 0, "{line}: {}", out.stderr);
+    }
+
+    let record = run_trial(&config, config.build_model().unwrap().as_ref()).unwrap();
+    let tasks = odyssey::eval_tasks::embedded_sock_shop();
+    let (mut judged, mut not_set_up) = (0, 0);
+    for round in &record.rounds {
+        assert_eq!(round.eval.len(), tasks.len());
+        for (e, task) in round.eval.iter().zip(&tasks) {
+            if task.chaos.is_some() {
+                assert!(!e.success(), "{}", e.task);
+                assert!(
+                    e.oracle
+                        .reason
+                        .contains("Chaos Mesh, which this cluster does not have"),
+                    "{}: {}",
+                    e.task,
+                    e.oracle.reason
+                );
+                not_set_up += 1;
+            } else {
+                assert!(
+                    !e.oracle.reason.contains("setup step"),
+                    "{}: {}",
+                    e.task,
+                    e.oracle.reason
+                );
+                judged += 1;
+            }
+        }
+    }
+    println!(
+        "bare cluster: {judged} evaluations set up and judged, {not_set_up} not set up; success {:?}",
+        record
+            .rounds
+            .iter()
+            .map(|r| r.eval_success_rate())
+            .collect::<Vec<_>>()
+    );
+    assert!(judged > 0 && not_set_up > 0);
+
+    // The reset after the last evaluation: replicas as the manifests say, no autoscalers.
+    let end = live.snapshot().unwrap();
+    let replicas = |s: &Snapshot| {
+        s.deployments
+            .iter()
+            .filter(|(k, _)| k.namespace == "sock-shop")
+            .map(|(k, d)| (k.name.clone(), d.spec.as_ref().and_then(|s| s.replicas)))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(replicas(&end), replicas(&start));
+    assert!(
+        end.hpas.keys().all(|k| k.namespace != "sock-shop"),
+        "{:?}",
+        keys(&end.hpas)
+    );
+
+    // Without the flag, and in a dry run, evaluation on a real cluster is refused.
+    let refused = TrialConfig {
+        live: LiveConfig {
+            reset_cluster: false,
+            ..config.live.clone()
+        },
+        ..config.clone()
+    };
+    let err = run_trial(&refused, refused.build_model().unwrap().as_ref()).unwrap_err();
+    assert!(matches!(err, TrialError::LiveNeedsNoEvaluation), "{err}");
+    assert!(err.to_string().contains("--reset-cluster"), "{err}");
+    let dry = TrialConfig {
+        live: LiveConfig {
+            dry_run: true,
+            ..config.live.clone()
+        },
+        ..config
+    };
+    let err = format!(
+        "{:#}",
+        anyhow::Error::from(run_trial(&dry, dry.build_model().unwrap().as_ref()).unwrap_err())
+    );
+    assert!(err.contains("dry run"), "{err}");
+}
+
 /// `snapshot` with its objects as the API server sends them: Kubernetes writes times in
 /// whole seconds, while the in-process world keeps its milliseconds.
 fn on_the_wire(mut snapshot: Snapshot) -> Snapshot {

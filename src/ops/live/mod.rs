@@ -36,9 +36,10 @@
 //!   reads it for the harness ([`LiveOps::snapshot`], the oracles' `Snapshot`).
 //! - Evaluation needs each task's starting state: on a served simulator, [`LiveOps::save`]
 //!   keeps the learning world, [`LiveOps::reset`] sets each task up, [`LiveOps::restore`]
-//!   brings the learning world back (`crate::evaluation`). A real cluster cannot be put into
-//!   a task's starting state (the faults need a chaos tool, a reset needs a redeploy), so a
-//!   trial on one runs with evaluation off.
+//!   brings the learning world back (`crate::evaluation`). A real cluster keeps no copy: with
+//!   [`LiveConfig::reset_cluster`] the harness resets it to the scenario's manifests and sets
+//!   each task up with kubectl and Chaos Mesh ([`LiveOps::harness_step`],
+//!   `crate::eval_tasks::cluster`), and learning goes on from the manifests' state.
 //! - curl reaches Prometheus by the in-cluster DNS names in [`LiveConfig::prometheus_hosts`],
 //!   the service's cluster IP and its NodePort on every node address (read once, when the
 //!   backend connects); other in-cluster addresses (pod IPs, other services) fail to connect,
@@ -111,6 +112,10 @@ pub struct LiveConfig {
     pub prometheus_hosts: Vec<String>,
     /// The longest one `sleep` line waits on the wall clock, in seconds.
     pub max_sleep_secs: u64,
+    /// Allow evaluation on a real cluster (wall clock): before every evaluation task the
+    /// namespace is reset to the scenario's manifests (autoscalers deleted) and the task's
+    /// faults are injected with Chaos Mesh; see `crate::eval_tasks::cluster`.
+    pub reset_cluster: bool,
 }
 
 impl Default for LiveConfig {
@@ -136,6 +141,7 @@ impl Default for LiveConfig {
             .map(|s| (*s).to_owned())
             .collect(),
             max_sleep_secs: 300,
+            reset_cluster: false,
         }
     }
 }
@@ -502,6 +508,42 @@ impl LiveOps {
                 url,
                 source: format!("status {status}: {}", answer.body.trim()).into(),
             }),
+        }
+    }
+
+    /// Runs one of the harness's own steps on the cluster (see
+    /// [`crate::eval_tasks::cluster`]), outside the agents' policy: kubectl with a deadline
+    /// of at least eleven minutes (the steps wait on rollouts), a manifest written to
+    /// `dir` and applied, or a wait on the clock.
+    ///
+    /// # Errors
+    /// [`LiveError`] when kubectl cannot be started, the manifest cannot be written or the
+    /// clock does not move; what kubectl answers, failures included, is the output.
+    pub fn harness_step(
+        &self,
+        step: &crate::eval_tasks::cluster::Step,
+        dir: &std::path::Path,
+    ) -> Result<OpsOutput, LiveError> {
+        use crate::eval_tasks::cluster::Step;
+        let config = LiveConfig {
+            timeout_secs: self.config.timeout_secs.max(660),
+            ..self.config.clone()
+        };
+        match step {
+            Step::Kubectl(args) => run_kubectl(&config, &self.kubeconfig, args),
+            Step::Apply { name, yaml } => {
+                let path = dir.join(name);
+                std::fs::write(&path, yaml).map_err(|e| {
+                    LiveError::Config(format!("cannot write {}: {e}", path.display()))
+                })?;
+                let args = [
+                    "apply".to_owned(),
+                    "-f".to_owned(),
+                    path.display().to_string(),
+                ];
+                run_kubectl(&config, &self.kubeconfig, &args)
+            }
+            Step::Wait(d) => self.pass(*d).map(|()| OpsOutput::default()),
         }
     }
 
