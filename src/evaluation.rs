@@ -180,9 +180,9 @@ fn prepare_cluster(
                 eval_tasks::plan(task, base).and_then(|setup| {
                     let mut steps = cluster::reset(&manifests, &task.namespace, capabilities);
                     steps.extend(cluster::setup(&setup, scenario, capabilities).map_err(
-                        |what| SetupError::Unsupported {
+                        |why| SetupError::NotOnCluster {
                             task: task.name.clone(),
-                            what,
+                            why,
                         },
                     )?);
                     Ok(steps)

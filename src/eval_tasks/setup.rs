@@ -20,6 +20,14 @@ pub enum SetupError {
         /// The edit.
         what: String,
     },
+    /// A setup a real cluster cannot take (see [`super::cluster`]).
+    #[error("evaluation task {task} cannot be set up on this cluster: {why}")]
+    NotOnCluster {
+        /// The task.
+        task: String,
+        /// What is missing.
+        why: String,
+    },
     /// A setup command failed in the world.
     #[error("evaluation task {task}: setup command {command:?} failed: {stderr}")]
     Command {
