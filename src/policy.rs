@@ -168,6 +168,27 @@ const VALUE_FLAGS: &[&str] = &[
     "--kustomize",
 ];
 
+/// Whether `arg` is a cluster of one-letter flags (`-Aw`, `-Ao`, as kubectl's flag parser
+/// reads them) that sets `-A` before a flag that takes the rest as its value.
+fn combined_shorthands_include_all_namespaces(arg: &str) -> bool {
+    let Some(cluster) = arg
+        .strip_prefix('-')
+        .filter(|c| c.len() > 1 && !c.starts_with('-'))
+    else {
+        return false;
+    };
+    for c in cluster.chars() {
+        if c == 'A' {
+            return true;
+        }
+        // -n, -l, -o, -f, -c, -p, -k take the rest of the cluster as their value.
+        if "nlofcpk".contains(c) || c == '=' {
+            return false;
+        }
+    }
+    false
+}
+
 impl Policy {
     /// Checks one line for a task of `phase`; on success returns the line's words.
     ///
@@ -210,6 +231,9 @@ impl Policy {
                 )));
             }
             if (flag == "-A" || flag == "--all-namespaces") && inline.as_deref() != Some("false") {
+                all_namespaces = true;
+            }
+            if combined_shorthands_include_all_namespaces(arg) {
                 all_namespaces = true;
             }
             if matches!(flag, "-f" | "--filename" | "-k" | "--kustomize") {
@@ -592,9 +616,19 @@ mod tests {
             "kubectl get pods -A",
             "kubectl get secrets --all-namespaces",
             "kubectl top pods --all-namespaces=true",
+            "kubectl get pods -Aw",
+            "kubectl get pods -Ao wide",
+            "kubectl get pods -wA",
         ] {
             let reason = live.check(line, Phase::Observation).unwrap_err().reason;
             assert!(reason.contains("name one with -n"), "{line}: {reason}");
+        }
+        // A value that happens to hold an A, and an explicit false, are not -A.
+        for line in [
+            "kubectl get pods -n sock-shop -lapp=A",
+            "kubectl get pods -n sock-shop --all-namespaces=false",
+        ] {
+            assert!(live.check(line, Phase::Observation).is_ok(), "{line}");
         }
         // Without a scope, reads may span every namespace.
         assert!(
