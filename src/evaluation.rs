@@ -47,22 +47,22 @@ pub(crate) enum Evaluation {
     /// On a real cluster, reset to the scenario's manifests and set up with the harness's
     /// kubectl and Chaos Mesh steps before every evaluation of a task.
     Cluster {
-        /// The target (boxed: it is much larger than the other variants).
+        /// The target (boxed: it is much larger than the in-process variant).
         ops: Box<LiveOps>,
         /// The scenario's manifests written out for `kubectl apply -f`, and the harness's
         /// fault manifests beside them.
         files: tempfile::TempDir,
         /// What the cluster offers: Chaos Mesh for faults, Locust for workloads.
         capabilities: cluster::Capabilities,
-        /// Each task's setup steps, or why it cannot be set up on a cluster.
+        /// The Locust users and spawn rate found before evaluation, put back after it.
+        workload: Option<(String, String)>,
+        /// Each task's setup steps (after the reset), or why it cannot be set up on a cluster.
         tasks: Vec<Prepared<Vec<Step>>>,
     },
     /// On a served simulator, reset with each task's setup before every evaluation of it.
     Served {
-        /// The target (boxed: it is much larger than the other variant).
+        /// The target (boxed: it is much larger than the in-process variant).
         ops: Box<LiveOps>,
-        /// The served world's first instant, in Unix milliseconds: trace times count from it.
-        epoch_ms: i64,
         /// Each task's setup, or why it cannot be set up.
         tasks: Vec<Prepared<Setup>>,
     },
@@ -76,12 +76,15 @@ pub(crate) struct Prepared<S> {
 
 /// Readies every task: in-process, sets each up once in its own copy of `base` (the setup is
 /// the same for every evaluation of the trial, so each evaluation starts from a copy of the
-/// prepared world); on a live target, connects to it and plans each task's setup on `base`,
-/// the world the served simulator began with.
+/// prepared world); on a served simulator, connects to it and plans each task's setup on
+/// `base`, the world the server must have begun with (same scenario and seed: nothing here
+/// checks it); on a real cluster, also writes the scenario's manifests out and finds what the
+/// cluster offers (Chaos Mesh, Locust).
 ///
 /// # Errors
-/// [`TrialError`] when the backend fails while the running state is gathered, or the live
-/// target cannot be connected to or cannot be reset (a real cluster).
+/// [`TrialError`] when the backend fails while the running state is gathered, the live target
+/// cannot be connected to, or evaluation on a real cluster is not allowed (no
+/// `reset_cluster`, or a dry run).
 pub(crate) fn prepare(
     config: &TrialConfig,
     base: &World,
@@ -99,11 +102,7 @@ pub(crate) fn prepare(
                 start: eval_tasks::plan(task, base),
             })
             .collect();
-        return Ok(Evaluation::Served {
-            ops,
-            epoch_ms: base.clock().epoch_unix_millis(),
-            tasks,
-        });
+        return Ok(Evaluation::Served { ops, tasks });
     }
     let mut prepared = Vec::new();
     for task in tasks {
@@ -193,10 +192,26 @@ fn prepare_cluster(
             }
         })
         .collect();
+    let workload = if capabilities.locust {
+        let out = ops
+            .harness_step(&cluster::read_workload(), files.path())
+            .map_err(live_error)?;
+        let words: Vec<&str> = out.stdout.split_whitespace().collect();
+        match words.as_slice() {
+            [users, rate] if out.status == 0 => Some(((*users).to_owned(), (*rate).to_owned())),
+            _ => {
+                tracing::warn!(stdout = %out.stdout.trim(), stderr = %out.stderr.trim(), "the Locust workload cannot be read: it is not put back after evaluation");
+                None
+            }
+        }
+    } else {
+        None
+    };
     Ok(Evaluation::Cluster {
         ops,
         files,
         capabilities,
+        workload,
         tasks,
     })
 }
@@ -309,49 +324,66 @@ pub(crate) fn evaluate(
             ops,
             files,
             capabilities,
+            workload,
             tasks,
         } => {
-            for Prepared { task, start } in tasks.iter() {
-                let refused = match start {
-                    Ok(steps) => on_cluster(&cx, trace, record, task, steps, ops, files.path())?,
-                    Err(error) => Some(error.to_string()),
-                };
-                if let Some(reason) = refused {
-                    record_setup_failure(trace, round, task, reason, &mut record.eval);
+            let dir = files.path();
+            let manifests = dir.join("manifests");
+            // The cluster is reset after the tasks even when one of them stopped the trial,
+            // so no fault the harness injected outlives it.
+            let result = (|| -> Result<(), TrialError> {
+                for Prepared { task, start } in tasks.iter() {
+                    let refused = match start {
+                        Ok(setup) => {
+                            let reset = cluster::reset(&manifests, &task.namespace, *capabilities);
+                            on_cluster(&cx, trace, record, task, &reset, setup, ops, dir)?
+                        }
+                        Err(error) => Some(error.to_string()),
+                    };
+                    if let Some(reason) = refused {
+                        record_setup_failure(trace, round, task, reason, &mut record.eval);
+                    }
+                    observer.task_done(&format!("round {round}: evaluation"));
                 }
-                observer.task_done(&format!("round {round}: evaluation"));
-            }
-            // Learning goes on from the manifests' state: a real cluster keeps no copy of the
-            // world the agents left before evaluation.
-            let manifests = files.path().join("manifests");
+                Ok(())
+            })();
+            // Learning goes on from the manifests' state, under the workload found before
+            // evaluation: a real cluster keeps no copy of the world the agents left.
             let namespaces: std::collections::BTreeSet<&str> =
                 tasks.iter().map(|p| p.task.namespace.as_str()).collect();
-            for namespace in namespaces {
-                for step in cluster::reset(&manifests, namespace, *capabilities) {
-                    let out = ops.harness_step(&step, files.path()).map_err(live_error)?;
-                    if out.status != 0 {
-                        tracing::warn!(step = ?step, stderr = %out.stderr.trim(), "the reset after evaluation failed");
-                    }
+            let mut after: Vec<Step> = namespaces
+                .into_iter()
+                .flat_map(|ns| cluster::reset(&manifests, ns, *capabilities))
+                .collect();
+            if let Some((users, rate)) = workload {
+                after.extend(cluster::workload_steps(users, rate));
+            }
+            for step in after {
+                let out = ops.harness_step(&step, dir).map_err(live_error)?;
+                if out.status != 0 {
+                    tracing::warn!(%step, stderr = %out.stderr.trim(), "the reset after evaluation failed");
                 }
             }
+            result?;
         }
-        Evaluation::Served {
-            ops,
-            epoch_ms,
-            tasks,
-        } => {
+        Evaluation::Served { ops, tasks } => {
             ops.save().map_err(live_error)?;
-            for Prepared { task, start } in tasks.iter() {
-                let refused = match start {
-                    Ok(setup) => served(&cx, trace, record, task, setup, ops, *epoch_ms)?,
-                    Err(error) => Some(error.to_string()),
-                };
-                if let Some(reason) = refused {
-                    record_setup_failure(trace, round, task, reason, &mut record.eval);
+            // The learning world is restored even when a task stopped the trial.
+            let result = (|| -> Result<(), TrialError> {
+                for Prepared { task, start } in tasks.iter() {
+                    let refused = match start {
+                        Ok(setup) => served(&cx, trace, record, task, setup, ops)?,
+                        Err(error) => Some(error.to_string()),
+                    };
+                    if let Some(reason) = refused {
+                        record_setup_failure(trace, round, task, reason, &mut record.eval);
+                    }
+                    observer.task_done(&format!("round {round}: evaluation"));
                 }
-                observer.task_done(&format!("round {round}: evaluation"));
-            }
+                Ok(())
+            })();
             ops.restore().map_err(live_error)?;
+            result?;
         }
     }
     Ok(())
@@ -395,7 +427,6 @@ fn served(
     task: &EvalTask,
     setup: &Setup,
     ops: &mut LiveOps,
-    epoch_ms: i64,
 ) -> Result<Option<String>, TrialError> {
     match ops.reset(setup) {
         Ok(()) => {}
@@ -405,41 +436,69 @@ fn served(
     let baseline = Baseline::take(&ops.snapshot().map_err(live_error)?);
     let state = gather(cx.config, ops)?;
     let answer = execute(cx, trace, record, task, ops, state)?;
-    settle_and_judge(trace, record, task, ops, &baseline, answer, Some(epoch_ms))?;
+    settle_and_judge(trace, record, task, ops, &baseline, answer)?;
     Ok(None)
 }
 
-/// One evaluation on a real cluster: the reset and setup steps, then as on a served
-/// simulator, with the wall clock. `Ok(Some(reason))` when a step failed.
+/// One evaluation on a real cluster: the reset steps, every deployment of the task's
+/// namespace rolled out, the setup steps, then as on a served simulator, on the wall clock.
+/// `Ok(Some(reason))` when a step failed.
+#[allow(clippy::too_many_arguments)] // The trial's shared pieces, as in `evaluate`.
 fn on_cluster(
     cx: &Context<'_>,
     trace: &mut Trace,
     record: &mut RoundRecord,
     task: &EvalTask,
-    steps: &[Step],
+    reset: &[Step],
+    setup: &[Step],
     ops: &mut LiveOps,
     dir: &std::path::Path,
 ) -> Result<Option<String>, TrialError> {
-    for step in steps {
-        let out = ops.harness_step(step, dir).map_err(live_error)?;
-        if out.status != 0 {
-            return Ok(Some(format!(
-                "setup step `{step}` failed (status {}): {}",
-                out.status,
-                out.stderr.trim()
-            )));
+    let run = |ops: &mut LiveOps, steps: &[Step]| -> Result<Option<String>, TrialError> {
+        for step in steps {
+            let out = ops.harness_step(step, dir).map_err(live_error)?;
+            if out.status != 0 {
+                return Ok(Some(format!(
+                    "setup step `{step}` failed (status {}): {}",
+                    out.status,
+                    out.stderr.trim()
+                )));
+            }
         }
+        Ok(None)
+    };
+    if let Some(failed) = run(ops, reset)? {
+        return Ok(Some(failed));
+    }
+    // `kubectl wait --for=condition=Available` holds in the middle of a rollout; the task
+    // starts when the reset's rollouts are done (`rollout status` watches, so a served
+    // simulator lets its virtual time pass as a real cluster lets real time pass).
+    let namespace = task.namespace.as_str();
+    let rollouts = cluster::rollouts(
+        ops.snapshot()
+            .map_err(live_error)?
+            .deployments
+            .keys()
+            .filter(|k| k.namespace == namespace)
+            .map(|k| k.name.as_str()),
+        namespace,
+    );
+    if let Some(failed) = run(ops, &rollouts)? {
+        return Ok(Some(failed));
+    }
+    if let Some(failed) = run(ops, setup)? {
+        return Ok(Some(failed));
     }
     let baseline = Baseline::take(&ops.snapshot().map_err(live_error)?);
     let state = gather(cx.config, ops)?;
     let answer = execute(cx, trace, record, task, ops, state)?;
-    settle_and_judge(trace, record, task, ops, &baseline, answer, None)?;
+    settle_and_judge(trace, record, task, ops, &baseline, answer)?;
     Ok(None)
 }
 
 /// Gives an action task's target time to settle, takes the snapshot with Prometheus's
-/// measurements, judges and records. `epoch_ms` counts trace times from a served
-/// simulator's first instant; a real cluster's are 0, as its learning events are.
+/// measurements, judges and records. The record's time is 0, as every event of a live
+/// trial's is: the backend has no world clock to read.
 fn settle_and_judge(
     trace: &mut Trace,
     record: &mut RoundRecord,
@@ -447,7 +506,6 @@ fn settle_and_judge(
     ops: &mut LiveOps,
     baseline: &Baseline,
     answer: (ResultFields, Verdict),
-    epoch_ms: Option<i64>,
 ) -> Result<(), TrialError> {
     if task.kind() == TaskKind::Action {
         if task.oracle.reads_metrics() {
@@ -474,8 +532,7 @@ fn settle_and_judge(
                 .map_err(live_error)?,
         );
     }
-    let at = epoch_ms.map_or(0, |epoch| snapshot.now.as_millisecond() - epoch);
-    judged(trace, record, task, &snapshot, baseline, answer, at);
+    judged(trace, record, task, &snapshot, baseline, answer, 0);
     Ok(())
 }
 

@@ -500,8 +500,12 @@ impl LiveOps {
             })?;
         match answer.status {
             200 => Ok(answer.body),
+            // The Status's message, as the in-process setup reports the failure.
             422 => Err(LiveError::Setup {
-                message: answer.body.trim().to_owned(),
+                message: serde_json::from_str::<serde_json::Value>(&answer.body)
+                    .ok()
+                    .and_then(|v| Some(v.get("message")?.as_str()?.to_owned()))
+                    .unwrap_or_else(|| answer.body.trim().to_owned()),
             }),
             status => Err(LiveError::Clock {
                 action,

@@ -45,10 +45,12 @@ pub(crate) struct Bounds {
 
 /// Runs `program` with `args` and the environment of this process minus `remove_env`.
 ///
-/// On Unix the child leads a process group of its own, and at the deadline the whole group
-/// is killed: a grandchild that inherited the pipes (a kubeconfig `exec` credential plugin
-/// that forks) dies with it instead of holding the output open. A grandchild that left the
-/// group (`setsid`) is out of reach, and this call waits for it to close the pipes.
+/// On Unix the child leads a process group of its own, and when it exits or reaches the
+/// deadline the whole group is killed: a grandchild that inherited the pipes (a kubeconfig
+/// `exec` credential plugin that forks) dies with it instead of holding the output open. A
+/// grandchild that left the group (`setsid`) is out of reach, and this call waits for it to
+/// close the pipes. Being in its own group, the child does not get the terminal's Ctrl-C; it
+/// ends with its deadline.
 ///
 /// # Errors
 /// [`SpawnError`] when the program cannot be started (missing, not executable).
@@ -103,7 +105,12 @@ fn wait(child: &mut Child, timeout: Duration) -> (i32, bool) {
     let mut pause = Duration::from_millis(2);
     loop {
         match child.try_wait() {
-            Ok(Some(status)) => return (code(status), false),
+            Ok(Some(status)) => {
+                // What the child left running in its group (a forked helper holding the
+                // pipes) goes with it, so reading the pipes cannot wait on it.
+                kill_group(child);
+                return (code(status), false);
+            }
             Ok(None) if Instant::now() >= deadline => {
                 kill_group(child);
                 let _ = child.wait();
@@ -121,7 +128,7 @@ fn wait(child: &mut Child, timeout: Duration) -> (i32, bool) {
     }
 }
 
-/// Kills `child` and, on Unix, the process group it leads (see [`run`]).
+/// Kills `child` (if it still runs) and, on Unix, the process group it leads (see [`run`]).
 fn kill_group(child: &mut Child) {
     #[cfg(unix)]
     {
@@ -255,6 +262,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out.status, TIMED_OUT);
+        assert_eq!(out.stdout, "started\n");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_grandchild_left_behind_by_a_finished_child_does_not_hold_the_output() {
+        let start = Instant::now();
+        let out = run(
+            Path::new("/bin/sh"),
+            &["-c".to_owned(), "sleep 30 & echo started".to_owned()],
+            &[],
+            bounds(60, 1024),
+        )
+        .unwrap();
+        assert_eq!(out.status, 0);
         assert_eq!(out.stdout, "started\n");
         assert!(
             start.elapsed() < Duration::from_secs(10),
