@@ -6,7 +6,7 @@
 # Needs: docker (20.10 or later, running; or podman with KIND_EXPERIMENTAL_PROVIDER=podman),
 # kind 0.23 or later, kubectl 1.31 to 1.33 (within one minor version of the node image below),
 # curl, and network access to Docker Hub and GitHub for the images and metrics-server; with
-# --chaos also helm 3 and access to charts.chaos-mesh.org.
+# --chaos also helm 3.7 or later and access to charts.chaos-mesh.org and ghcr.io.
 #
 # Usage: scripts/kind-up.sh [--workload light|moderate|heavy|increase] [--name NAME]
 #                           [--port PORT] [--scenario DIR] [--state DIR] [--chaos]

@@ -52,6 +52,8 @@ pub(crate) enum Evaluation {
         /// The scenario's manifests written out for `kubectl apply -f`, and the harness's
         /// fault manifests beside them.
         files: tempfile::TempDir,
+        /// The scenario's manifest files in `files`, each with the namespaces of its objects.
+        manifests: Vec<(std::path::PathBuf, std::collections::BTreeSet<String>)>,
         /// What the cluster offers: Chaos Mesh for faults, Locust for workloads.
         capabilities: cluster::Capabilities,
         /// The Locust users and spawn rate found before evaluation, put back after it.
@@ -92,6 +94,12 @@ pub(crate) fn prepare(
 ) -> Result<Evaluation, TrialError> {
     if config.env == Env::Live && !tasks.is_empty() && config.live.clock == LiveClock::Wall {
         return prepare_cluster(config, base, tasks);
+    }
+    if config.env == Env::Live && !tasks.is_empty() && config.live.dry_run {
+        // A dry run never sends the agents' writes, so action tasks could not succeed.
+        return Err(live_error(LiveError::Config(
+            "evaluation in a dry run would judge action tasks whose writes never ran: pass --no-evaluate with --dry-run".to_owned(),
+        )));
     }
     if config.env == Env::Live && !tasks.is_empty() {
         let ops = Box::new(LiveOps::connect(&config.live).map_err(live_error)?);
@@ -151,41 +159,62 @@ fn prepare_cluster(
                 "cannot make a directory for the manifests: {e}"
             )))
         })?;
-    let manifests = files.path().join("manifests");
+    // The scenario's manifest files, written out as they are, each with the namespaces its
+    // objects are in (a Namespace object counts for itself): a reset applies the files of
+    // its namespace, in the scenario's order.
     let scenario = base.scenario();
-    for (rel, text) in scenario
-        .files
-        .iter()
-        .filter(|(p, _)| p.starts_with("manifests/"))
-    {
-        let path = files.path().join(rel);
-        let written = path
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&path, text));
-        written.map_err(|e| {
-            live_error(LiveError::Config(format!(
-                "cannot write {}: {e}",
-                path.display()
-            )))
-        })?;
+    let mut manifests = Vec::new();
+    for entry in &scenario.file.manifests {
+        let entry = entry.trim_end_matches('/');
+        let under = format!("{entry}/");
+        for (rel, text) in scenario
+            .files
+            .iter()
+            .filter(|(p, _)| p.as_str() == entry || p.starts_with(&under))
+        {
+            let Ok(docs) = crate::simulator::manifest::parse_documents_raw(text, rel) else {
+                tracing::warn!(file = %rel, "a manifest that does not parse is left out of the cluster's reset");
+                continue;
+            };
+            let namespaces: std::collections::BTreeSet<String> = docs
+                .iter()
+                .filter_map(|(doc, _)| {
+                    let meta = doc.get("metadata")?;
+                    let field = if doc.get("kind")?.as_str()? == "Namespace" {
+                        "name"
+                    } else {
+                        "namespace"
+                    };
+                    Some(meta.get(field)?.as_str()?.to_owned())
+                })
+                .collect();
+            let path = files.path().join(rel);
+            let written = path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| std::fs::write(&path, text));
+            written.map_err(|e| {
+                live_error(LiveError::Config(format!(
+                    "cannot write {}: {e}",
+                    path.display()
+                )))
+            })?;
+            manifests.push((path, namespaces));
+        }
     }
     let ops = Box::new(LiveOps::connect(&config.live).map_err(live_error)?);
     let capabilities = capabilities(&ops, files.path())?;
     let tasks = tasks
         .iter()
         .map(|task| {
-            let steps =
-                eval_tasks::plan(task, base).and_then(|setup| {
-                    let mut steps = cluster::reset(&manifests, &task.namespace, capabilities);
-                    steps.extend(cluster::setup(&setup, scenario, capabilities).map_err(
-                        |why| SetupError::NotOnCluster {
-                            task: task.name.clone(),
-                            why,
-                        },
-                    )?);
-                    Ok(steps)
-                });
+            let steps = eval_tasks::plan(task, base).and_then(|setup| {
+                cluster::setup(&setup, scenario, capabilities).map_err(|why| {
+                    SetupError::NotOnCluster {
+                        task: task.name.clone(),
+                        why,
+                    }
+                })
+            });
             Prepared {
                 task: task.clone(),
                 start: steps,
@@ -210,10 +239,23 @@ fn prepare_cluster(
     Ok(Evaluation::Cluster {
         ops,
         files,
+        manifests,
         capabilities,
         workload,
         tasks,
     })
+}
+
+/// The manifest files that hold objects of `namespace`, in order.
+fn files_of(
+    manifests: &[(std::path::PathBuf, std::collections::BTreeSet<String>)],
+    namespace: &str,
+) -> Vec<std::path::PathBuf> {
+    manifests
+        .iter()
+        .filter(|(_, namespaces)| namespaces.contains(namespace))
+        .map(|(path, _)| path.clone())
+        .collect()
 }
 
 /// What the cluster offers: Chaos Mesh (it serves `chaos-mesh.org`), the Locust deployment.
@@ -323,19 +365,23 @@ pub(crate) fn evaluate(
         Evaluation::Cluster {
             ops,
             files,
+            manifests,
             capabilities,
             workload,
             tasks,
         } => {
             let dir = files.path();
-            let manifests = dir.join("manifests");
             // The cluster is reset after the tasks even when one of them stopped the trial,
             // so no fault the harness injected outlives it.
             let result = (|| -> Result<(), TrialError> {
                 for Prepared { task, start } in tasks.iter() {
                     let refused = match start {
                         Ok(setup) => {
-                            let reset = cluster::reset(&manifests, &task.namespace, *capabilities);
+                            let reset = cluster::reset(
+                                &files_of(manifests, &task.namespace),
+                                &task.namespace,
+                                *capabilities,
+                            );
                             on_cluster(&cx, trace, record, task, &reset, setup, ops, dir)?
                         }
                         Err(error) => Some(error.to_string()),
@@ -353,7 +399,7 @@ pub(crate) fn evaluate(
                 tasks.iter().map(|p| p.task.namespace.as_str()).collect();
             let mut after: Vec<Step> = namespaces
                 .into_iter()
-                .flat_map(|ns| cluster::reset(&manifests, ns, *capabilities))
+                .flat_map(|ns| cluster::reset(&files_of(manifests, ns), ns, *capabilities))
                 .collect();
             if let Some((users, rate)) = workload {
                 after.extend(cluster::workload_steps(users, rate));

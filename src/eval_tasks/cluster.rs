@@ -29,7 +29,7 @@
 //! cluster the CPU oracles probably find no value and leave the verdict to the model; the
 //! served simulator has the series, so its tests cannot show this.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use crate::simulator::Millis;
 use crate::simulator::Scenario;
@@ -103,10 +103,10 @@ fn kubectl(words: &[&str]) -> Step {
     Step::Kubectl(words.iter().map(|w| (*w).to_owned()).collect())
 }
 
-/// The steps that put `namespace` back in the state of the scenario's manifests in
-/// `manifests` (a directory): faults (when the cluster has Chaos Mesh) and autoscalers
-/// deleted, manifests applied, every deployment available.
-pub fn reset(manifests: &Path, namespace: &str, cluster: Capabilities) -> Vec<Step> {
+/// The steps that put `namespace` back in the state of the scenario's `manifests` (the files
+/// holding its objects, applied in order): faults (when the cluster has Chaos Mesh) and
+/// autoscalers deleted, manifests applied, every deployment available.
+pub fn reset(manifests: &[PathBuf], namespace: &str, cluster: Capabilities) -> Vec<Step> {
     let managed = format!("app.kubernetes.io/managed-by={MANAGED_BY}");
     let mut steps = Vec::new();
     if cluster.chaos_mesh {
@@ -121,30 +121,29 @@ pub fn reset(manifests: &Path, namespace: &str, cluster: Capabilities) -> Vec<St
             "--wait=true",
         ]));
     }
-    steps.extend([
-        kubectl(&[
-            "delete",
-            "horizontalpodautoscalers",
-            "--all",
-            "-n",
-            namespace,
-            "--ignore-not-found",
-        ]),
-        Step::Kubectl(vec![
-            "apply".to_owned(),
-            "-f".to_owned(),
-            manifests.display().to_string(),
-        ]),
-        kubectl(&[
-            "wait",
-            "--for=condition=Available",
-            "deployment",
-            "--all",
-            "-n",
-            namespace,
-            "--timeout=600s",
-        ]),
-    ]);
+    steps.extend([kubectl(&[
+        "delete",
+        "horizontalpodautoscalers",
+        "--all",
+        "-n",
+        namespace,
+        "--ignore-not-found",
+    ])]);
+    let mut apply = vec!["apply".to_owned()];
+    for path in manifests {
+        apply.push("-f".to_owned());
+        apply.push(path.display().to_string());
+    }
+    steps.push(Step::Kubectl(apply));
+    steps.extend([kubectl(&[
+        "wait",
+        "--for=condition=Available",
+        "deployment",
+        "--all",
+        "-n",
+        namespace,
+        "--timeout=600s",
+    ])]);
     steps
 }
 
@@ -436,7 +435,7 @@ mod tests {
     #[test]
     fn the_reset_deletes_the_harness_faults_and_autoscalers_then_applies_the_manifests() {
         let steps = reset(
-            Path::new("scenarios/sock-shop/manifests"),
+            &[PathBuf::from("scenarios/sock-shop/manifests")],
             "sock-shop",
             FULL,
         );
@@ -455,7 +454,12 @@ mod tests {
             "kubectl wait --for=condition=Available deployment --all -n sock-shop --timeout=600s"
         );
         // Without Chaos Mesh there are no faults to delete.
-        let without = reset(Path::new("m"), "sock-shop", BARE);
+        let without = reset(
+            &[PathBuf::from("a.yaml"), PathBuf::from("b.yaml")],
+            "sock-shop",
+            BARE,
+        );
+        assert_eq!(without[1].to_string(), "kubectl apply -f a.yaml -f b.yaml");
         assert_eq!(without.len(), 3);
         assert!(
             without[0]
