@@ -92,16 +92,11 @@ pub(crate) fn prepare(
     base: &World,
     tasks: &[EvalTask],
 ) -> Result<Evaluation, TrialError> {
-    if config.env == Env::Live && !tasks.is_empty() && config.live.clock == LiveClock::Wall {
-        return prepare_cluster(config, base, tasks);
-    }
-    if config.env == Env::Live && !tasks.is_empty() && config.live.dry_run {
-        // A dry run never sends the agents' writes, so action tasks could not succeed.
-        return Err(live_error(LiveError::Config(
-            "evaluation in a dry run would judge action tasks whose writes never ran: pass --no-evaluate with --dry-run".to_owned(),
-        )));
-    }
     if config.env == Env::Live && !tasks.is_empty() {
+        if config.live.clock == LiveClock::Wall {
+            return prepare_cluster(config, base, tasks);
+        }
+        refuse_dry_run(config)?;
         let ops = Box::new(LiveOps::connect(&config.live).map_err(live_error)?);
         let tasks = tasks
             .iter()
@@ -136,6 +131,17 @@ pub(crate) fn prepare(
     Ok(Evaluation::InProcess(prepared))
 }
 
+/// A dry run never sends the agents' writes, so its action tasks could not succeed (and on a
+/// real cluster the harness's reset and faults must not run either).
+fn refuse_dry_run(config: &TrialConfig) -> Result<(), TrialError> {
+    if config.live.dry_run {
+        return Err(live_error(LiveError::Config(
+            "evaluation in a dry run would judge action tasks whose writes never ran, and on a real cluster would reset it and inject faults: pass --no-evaluate with --dry-run".to_owned(),
+        )));
+    }
+    Ok(())
+}
+
 /// Readies evaluation on a real cluster: refused unless `[live] reset_cluster` allows the
 /// harness to reset the namespace and inject faults, and never in a dry run.
 fn prepare_cluster(
@@ -146,11 +152,7 @@ fn prepare_cluster(
     if !config.live.reset_cluster {
         return Err(TrialError::LiveNeedsNoEvaluation);
     }
-    if config.live.dry_run {
-        return Err(TrialError::Live(OpsError::Live(Box::new(LiveError::Config(
-            "evaluation on a real cluster resets it and injects faults, which a dry run must not do: pass --no-evaluate with --dry-run".to_owned(),
-        )))));
-    }
+    refuse_dry_run(config)?;
     let files = tempfile::Builder::new()
         .prefix("odyssey-eval-")
         .tempdir()
@@ -261,8 +263,8 @@ fn files_of(
 /// What the cluster offers: Chaos Mesh (it serves `chaos-mesh.org`), the Locust deployment.
 fn capabilities(ops: &LiveOps, dir: &std::path::Path) -> Result<cluster::Capabilities, TrialError> {
     let ask = |words: &[&str]| {
-        let step = Step::Kubectl(words.iter().map(|w| (*w).to_owned()).collect());
-        ops.harness_step(&step, dir).map_err(live_error)
+        ops.harness_step(&cluster::kubectl(words), dir)
+            .map_err(live_error)
     };
     let resources = ask(&["api-resources", "--api-group=chaos-mesh.org", "-o", "name"])?;
     let chaos_mesh = resources.status == 0
@@ -332,35 +334,19 @@ pub(crate) fn evaluate(
         runtime,
         library,
     };
-    let round = record.round;
     match evaluation {
         Evaluation::InProcess(tasks) => {
-            for Prepared { task, start } in tasks.iter() {
-                match start {
-                    Ok(start) => {
-                        let (world, baseline, state) = start;
-                        in_process(
-                            &cx,
-                            trace,
-                            record,
-                            task,
-                            world.clone(),
-                            baseline,
-                            state.clone(),
-                        )?;
-                    }
-                    Err(error) => {
-                        record_setup_failure(
-                            trace,
-                            round,
-                            task,
-                            error.to_string(),
-                            &mut record.eval,
-                        );
-                    }
-                }
-                observer.task_done(&format!("round {round}: evaluation"));
-            }
+            each_task(
+                tasks,
+                trace,
+                record,
+                observer,
+                |task, start, trace, record| {
+                    let (world, baseline, state) = start;
+                    let (world, state) = (world.clone(), state.clone());
+                    in_process(&cx, trace, record, task, world, baseline, state).map(|()| None)
+                },
+            )?;
         }
         Evaluation::Cluster {
             ops,
@@ -373,26 +359,17 @@ pub(crate) fn evaluate(
             let dir = files.path();
             // The cluster is reset after the tasks even when one of them stopped the trial,
             // so no fault the harness injected outlives it.
-            let result = (|| -> Result<(), TrialError> {
-                for Prepared { task, start } in tasks.iter() {
-                    let refused = match start {
-                        Ok(setup) => {
-                            let reset = cluster::reset(
-                                &files_of(manifests, &task.namespace),
-                                &task.namespace,
-                                *capabilities,
-                            );
-                            on_cluster(&cx, trace, record, task, &reset, setup, ops, dir)?
-                        }
-                        Err(error) => Some(error.to_string()),
-                    };
-                    if let Some(reason) = refused {
-                        record_setup_failure(trace, round, task, reason, &mut record.eval);
-                    }
-                    observer.task_done(&format!("round {round}: evaluation"));
-                }
-                Ok(())
-            })();
+            let result = each_task(
+                tasks,
+                trace,
+                record,
+                observer,
+                |task, setup, trace, record| {
+                    let ns = task.namespace.as_str();
+                    let reset = cluster::reset(&files_of(manifests, ns), ns, *capabilities);
+                    on_cluster(&cx, trace, record, task, &reset, setup, ops, dir)
+                },
+            );
             // Learning goes on from the manifests' state, under the workload found before
             // evaluation: a real cluster keeps no copy of the world the agents left.
             let namespaces: std::collections::BTreeSet<&str> =
@@ -415,22 +392,44 @@ pub(crate) fn evaluate(
         Evaluation::Served { ops, tasks } => {
             ops.save().map_err(live_error)?;
             // The learning world is restored even when a task stopped the trial.
-            let result = (|| -> Result<(), TrialError> {
-                for Prepared { task, start } in tasks.iter() {
-                    let refused = match start {
-                        Ok(setup) => served(&cx, trace, record, task, setup, ops)?,
-                        Err(error) => Some(error.to_string()),
-                    };
-                    if let Some(reason) = refused {
-                        record_setup_failure(trace, round, task, reason, &mut record.eval);
-                    }
-                    observer.task_done(&format!("round {round}: evaluation"));
-                }
-                Ok(())
-            })();
+            let result = each_task(
+                tasks,
+                trace,
+                record,
+                observer,
+                |task, setup, trace, record| served(&cx, trace, record, task, setup, ops),
+            );
             ops.restore().map_err(live_error)?;
             result?;
         }
+    }
+    Ok(())
+}
+
+/// Runs `run` for every task whose setup was prepared, records the tasks that could not be
+/// set up (before, or when `run` answers why), and reports each task done.
+fn each_task<S>(
+    tasks: &[Prepared<S>],
+    trace: &mut Trace,
+    record: &mut RoundRecord,
+    observer: &mut dyn Observer,
+    mut run: impl FnMut(
+        &EvalTask,
+        &S,
+        &mut Trace,
+        &mut RoundRecord,
+    ) -> Result<Option<String>, TrialError>,
+) -> Result<(), TrialError> {
+    let round = record.round;
+    for Prepared { task, start } in tasks {
+        let refused = match start {
+            Ok(start) => run(task, start, trace, record)?,
+            Err(error) => Some(error.to_string()),
+        };
+        if let Some(reason) = refused {
+            record_setup_failure(trace, round, task, reason, &mut record.eval);
+        }
+        observer.task_done(&format!("round {round}: evaluation"));
     }
     Ok(())
 }
@@ -479,10 +478,7 @@ fn served(
         Err(LiveError::Setup { message }) => return Ok(Some(message)),
         Err(error) => return Err(live_error(error)),
     }
-    let baseline = Baseline::take(&ops.snapshot().map_err(live_error)?);
-    let state = gather(cx.config, ops)?;
-    let answer = execute(cx, trace, record, task, ops, state)?;
-    settle_and_judge(trace, record, task, ops, &baseline, answer)?;
+    run_live(cx, trace, record, task, ops)?;
     Ok(None)
 }
 
@@ -535,11 +531,23 @@ fn on_cluster(
     if let Some(failed) = run(ops, setup)? {
         return Ok(Some(failed));
     }
+    run_live(cx, trace, record, task, ops)?;
+    Ok(None)
+}
+
+/// One evaluation on a live target already in the task's starting state: the baseline and
+/// the running state read from it, the planner's run, then [`settle_and_judge`].
+fn run_live(
+    cx: &Context<'_>,
+    trace: &mut Trace,
+    record: &mut RoundRecord,
+    task: &EvalTask,
+    ops: &mut LiveOps,
+) -> Result<(), TrialError> {
     let baseline = Baseline::take(&ops.snapshot().map_err(live_error)?);
     let state = gather(cx.config, ops)?;
     let answer = execute(cx, trace, record, task, ops, state)?;
-    settle_and_judge(trace, record, task, ops, &baseline, answer)?;
-    Ok(None)
+    settle_and_judge(trace, record, task, ops, &baseline, answer)
 }
 
 /// Gives an action task's target time to settle, takes the snapshot with Prometheus's

@@ -99,7 +99,8 @@ fn quoted(word: &str) -> String {
     }
 }
 
-fn kubectl(words: &[&str]) -> Step {
+/// kubectl with `words` as its arguments.
+pub fn kubectl(words: &[&str]) -> Step {
     Step::Kubectl(words.iter().map(|w| (*w).to_owned()).collect())
 }
 
@@ -251,14 +252,14 @@ pub fn workload_steps(users: &str, rate: &str) -> Vec<Step> {
 /// evaluation: the step, and how to read its output.
 pub fn read_workload() -> Step {
     let (namespace, deployment) = LOCUST;
-    Step::Kubectl(vec![
-        "get".to_owned(),
-        "deployment".to_owned(),
-        deployment.to_owned(),
-        "-n".to_owned(),
-        namespace.to_owned(),
-        "-o".to_owned(),
-        "jsonpath={.spec.template.spec.containers[0].args[4]} {.spec.template.spec.containers[0].args[6]}".to_owned(),
+    kubectl(&[
+        "get",
+        "deployment",
+        deployment,
+        "-n",
+        namespace,
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].args[4]} {.spec.template.spec.containers[0].args[6]}",
     ])
 }
 

@@ -37,18 +37,10 @@ pub(crate) fn creatable(kind: ResourceKind) -> bool {
     )
 }
 
-/// Whether the server answers `PATCH` on an object of the type ([`crate::kubectl::patch`]).
+/// Whether the server answers `PATCH` on an object of the type ([`crate::kubectl::patch`]):
+/// every creatable type, and pods (which only their replica sets create).
 pub(crate) fn patchable(kind: ResourceKind) -> bool {
-    matches!(
-        kind,
-        ResourceKind::Namespace
-            | ResourceKind::Deployment
-            | ResourceKind::Service
-            | ResourceKind::ConfigMap
-            | ResourceKind::ServiceAccount
-            | ResourceKind::HorizontalPodAutoscaler
-            | ResourceKind::Pod
-    )
+    creatable(kind) || kind == ResourceKind::Pod
 }
 
 /// Whether the server answers `DELETE` on an object of the type ([`World::delete`]).
